@@ -1,1 +1,26 @@
-export {};
+export { InfisicalClient, type InfisicalClientOptions } from './client.js';
+export type { TlsOptions } from './transport/http.js';
+export type { RetryOptions } from './transport/retry.js';
+export type { LoginOptions, LoginResponse, AuthApi } from './api/auth.js';
+export type { Identity, CreateIdentityOptions, IdentitiesApi } from './api/identities.js';
+export {
+  KUBERNETES_AUTH_DEFAULTS,
+  type KubernetesAuthApi,
+  type KubernetesAuthParameters,
+  type AttachKubernetesAuthOptions,
+  type IdentityKubernetesAuth,
+  type TrustedIp,
+} from './api/kubernetes-auth.js';
+export type { Secret, SecretImport, SecretScope, ListSecretsOptions, GetSecretOptions, WriteSecretOptions, SecretsApi } from './api/secrets.js';
+export type { Project, ProjectsApi } from './api/projects.js';
+export type { ProjectEvent, EventRegistration, SecretEventName, SubscribeOptions, EventsApi } from './api/events.js';
+export {
+  InfisicalError,
+  InfisicalApiError,
+  InfisicalNetworkError,
+  InfisicalResponseError,
+  InfisicalValidationError,
+  type NetworkErrorCode,
+} from './errors/errors.js';
+export { isTokenError, isUseLimitError, isRevokedError, isTrustedIpError, isRenewRefusedError } from './errors/classify.js';
+export { MAX_TTL_SECONDS } from './api/validate.js';

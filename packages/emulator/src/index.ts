@@ -1,1 +1,6 @@
-export const emulatorName = 'emulator' as const;
+export { startEmulator, type Emulator, type StartEmulatorOptions } from './emulator.js';
+export type { EmulatorClock } from './clock.js';
+export type { IssueTokenOptions } from './kubernetes/issuer.js';
+export type { ProjectedToken } from './kubernetes/projected-token.js';
+export type { FaultSpec } from './http/faults.js';
+export { provision, type ProvisionOptions, type Provisioned } from './provision.js';

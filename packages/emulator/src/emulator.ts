@@ -1,0 +1,207 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { systemClock, type EmulatorClock } from './clock.js';
+import { createCertificateAuthority } from './tls/certificate-authority.js';
+import { ServiceAccountIssuer, type IssueTokenOptions } from './kubernetes/issuer.js';
+import { startKubernetesApi } from './kubernetes/api-server.js';
+import { writeProjectedToken, type ProjectedToken } from './kubernetes/projected-token.js';
+import { Router } from './http/router.js';
+import { Counters, Faults, type FaultSpec } from './http/faults.js';
+import { startServer } from './http/server.js';
+import { envelope } from './infisical/errors.js';
+import { InfisicalState } from './infisical/state.js';
+import { AccessTokens } from './infisical/access-tokens.js';
+import { SecretEvents } from './infisical/secret-events.js';
+import type { InfisicalContext } from './infisical/context.js';
+import { registerLoginRoutes } from './infisical/routes/login.js';
+import { registerAdminRoutes, createProject } from './infisical/routes/admin.js';
+import { registerSecretRoutes, SecretWriter } from './infisical/routes/secrets.js';
+import { registerEventRoutes } from './infisical/routes/events.js';
+
+/** How to start the emulator. Every option has a default that suits tests. */
+export interface StartEmulatorOptions {
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** Default 0 (a free port). */
+  infisicalPort?: number;
+  /** Default 0 (a free port). */
+  kubernetesPort?: number;
+  /** Every token time (issue, expiry, renewal budget) reads this clock. Default: the system clock. */
+  clock?: EmulatorClock;
+  /** `current` (default): renew issues a new, shorter JWT until the max-TTL budget is spent. `classic`: renewal past createdAt + max TTL is refused. */
+  renewalMode?: 'current' | 'classic';
+  /** Serve Infisical over HTTPS with the emulator's CA. Default false. */
+  infisicalTls?: boolean;
+  /** The plan switch for server-sent events; false answers 400 as a plan without the feature. Default true. */
+  eventSubscriptions?: boolean;
+  sse?: { pingIntervalMs?: number; connectionTimeoutMs?: number };
+  /** The server's MAX_MACHINE_IDENTITY_TOKEN_AGE. Default 7 776 000 (90 days). */
+  maxTokenAgeSeconds?: number;
+  /** Refuse loopback and private Kubernetes hosts at attach, as a production server does. Default false. */
+  blockInternalKubernetesHosts?: boolean;
+  /** Whether the plan allows non-wildcard trusted IPs. Default true. */
+  ipPlanFeature?: boolean;
+}
+
+/** A running emulator: URLs, credentials, and the controls tests need. */
+export interface Emulator {
+  /** e.g. `http://127.0.0.1:41234`: pass as `baseUrl` / `siteUrl`. */
+  infisicalUrl: string;
+  /** PEM of the CA that signs both servers' certificates. */
+  caCert: string;
+  organizationId: string;
+  /** An organization admin (Universal Auth), with a token that never expires. */
+  admin: { identityId: string; clientId: string; clientSecret: string; accessToken: string };
+  kubernetes: {
+    /** `https://127.0.0.1:<port>`: pass as `kubernetesHost`. */
+    host: string;
+    /** Pass as `caCert`. */
+    caCert: string;
+    issuer: string;
+    /** A year-long token of `default/infisical-token-reviewer`, bound to `system:auth-delegator`. */
+    tokenReviewerJwt: string;
+    /** Mints an RS256 service-account token. */
+    issueToken(options?: IssueTokenOptions): Promise<string>;
+    bindAuthDelegator(namespace: string, name: string): void;
+    unbindAuthDelegator(namespace: string, name: string): void;
+    jwks(): { keys: object[] };
+    rotateSigningKey(): Promise<void>;
+  };
+  /** Writes a projected token into `dir` the way the kubelet does, and rotates it on demand. */
+  writeProjectedToken(dir: string, options?: IssueTokenOptions): Promise<ProjectedToken>;
+  createProject(options?: { name?: string; environments?: string[] }): { id: string; slug: string };
+  addIdentityToProject(projectId: string, identityId: string, role?: string): void;
+  setSecret(secret: { projectId: string; environment: string; secretPath?: string; key: string; value: string; comment?: string }): { version: number };
+  setSecrets(projectId: string, environment: string, values: Record<string, string>, secretPath?: string): void;
+  deleteSecret(secret: { projectId: string; environment: string; secretPath?: string; key: string }): void;
+  addImport(spec: { projectId: string; environment: string; secretPath?: string; importEnvironment: string; importPath: string }): void;
+  faults: { inject(fault: FaultSpec): string; clear(id?: string): void };
+  /** Requests per route key, e.g. `POST /api/v1/auth/kubernetes-auth/login`. */
+  counters: { get(route: string): number; all(): Record<string, number>; reset(): void };
+  events: { connections(): number };
+  /** Closes both servers and every stream; idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a local Infisical and a local Kubernetes API on loopback.
+ *
+ * @example
+ * const emu = await startEmulator();
+ * const project = emu.createProject({ name: 'app' });
+ * emu.setSecrets(project.id, 'prod', { DATABASE_URL: 'postgres://db/app' });
+ * // ... attach Kubernetes Auth with emu.kubernetes.host / caCert / tokenReviewerJwt, then log in
+ * await emu.close();
+ */
+export async function startEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
+  const clock = options.clock ?? systemClock;
+  const host = options.host ?? '127.0.0.1';
+  const ca = await createCertificateAuthority();
+  const serverTls = await ca.issueServerCertificate('localhost');
+  const issuer = await ServiceAccountIssuer.create(clock);
+  const authDelegators = new Set<string>(['default/infisical-token-reviewer']);
+  const counters = new Counters();
+  const faults = new Faults();
+
+  const kubernetes = await startKubernetesApi({ issuer, authDelegators, counters, faults, tls: serverTls, host, port: options.kubernetesPort ?? 0 });
+
+  const state = new InfisicalState();
+  const tokens = new AccessTokens(state, { clock, maxTokenAgeSeconds: options.maxTokenAgeSeconds ?? 7_776_000 });
+  const sse = { pingIntervalMs: options.sse?.pingIntervalMs ?? 15_000, connectionTimeoutMs: options.sse?.connectionTimeoutMs ?? 3_600_000 };
+  const events = new SecretEvents(sse);
+  const ctx: InfisicalContext = {
+    state,
+    tokens,
+    clock,
+    events,
+    options: {
+      renewalMode: options.renewalMode ?? 'current',
+      eventSubscriptions: options.eventSubscriptions ?? true,
+      blockInternalKubernetesHosts: options.blockInternalKubernetesHosts ?? false,
+      ipPlanFeature: options.ipPlanFeature ?? true,
+      sse,
+    },
+  };
+  const writer = new SecretWriter(ctx);
+  const router = new Router();
+  registerLoginRoutes(router, ctx);
+  registerAdminRoutes(router, ctx);
+  registerSecretRoutes(router, ctx, writer);
+  registerEventRoutes(router, ctx);
+
+  const infisical = await startServer(
+    {
+      router,
+      counters,
+      faults,
+      ...(options.infisicalTls ? { tls: serverTls } : {}),
+      errorBody: (status, message, error) => envelope(status, message, error ?? (status >= 500 ? 'InternalServerError' : 'BadRequest')),
+      badJson: () => ({ status: 400, body: envelope(400, 'Body is not valid JSON', 'BadRequest') }),
+    },
+    host,
+    options.infisicalPort ?? 0,
+  );
+
+  // The organization's administrator, as an operator who set the emulator up would have.
+  const now = new Date(clock.now()).toISOString();
+  const adminIdentity = {
+    id: randomUUID(),
+    name: 'emulator-admin',
+    orgId: state.organizationId,
+    role: 'admin',
+    hasDeleteProtection: true,
+    metadata: [],
+    authMethods: ['universal-auth'],
+    createdAt: now,
+    updatedAt: now,
+  };
+  state.identities.set(adminIdentity.id, adminIdentity);
+  const clientId = randomUUID();
+  const clientSecret = randomBytes(32).toString('hex');
+  state.universalAuth.set(clientId, { identityId: adminIdentity.id, clientSecret });
+  const adminToken = await tokens.issue(adminIdentity, 'universal-auth', { ttl: 0, maxTtl: 0, numUsesLimit: 0 }, {}, true);
+  const tokenReviewerJwt = await issuer.issue({ namespace: 'default', name: 'infisical-token-reviewer', audience: issuer.issuer, expirationSeconds: 365 * 24 * 3600 });
+
+  let closed = false;
+  return {
+    infisicalUrl: infisical.url,
+    caCert: ca.cert,
+    organizationId: state.organizationId,
+    admin: { identityId: adminIdentity.id, clientId, clientSecret, accessToken: adminToken.accessToken },
+    kubernetes: {
+      host: kubernetes.url,
+      caCert: ca.cert,
+      issuer: issuer.issuer,
+      tokenReviewerJwt,
+      issueToken: (o) => issuer.issue(o),
+      bindAuthDelegator: (namespace, name) => void authDelegators.add(`${namespace}/${name}`),
+      unbindAuthDelegator: (namespace, name) => void authDelegators.delete(`${namespace}/${name}`),
+      jwks: () => issuer.jwks(),
+      rotateSigningKey: () => issuer.rotateSigningKey(),
+    },
+    writeProjectedToken: (dir, o) => writeProjectedToken(dir, (opts) => issuer.issue(opts), o),
+    createProject: (o = {}) => {
+      const project = createProject(ctx, o.name ?? 'emulated-project', undefined, o.environments);
+      return { id: project.id, slug: project.slug };
+    },
+    addIdentityToProject: (projectId, identityId, role = 'member') => {
+      const project = state.projects.get(projectId);
+      if (!project) throw new Error(`unknown project ${projectId}`);
+      project.members.set(identityId, role);
+    },
+    setSecret: (s) => ({ version: writer.set(s).version }),
+    setSecrets: (projectId, environment, values, secretPath = '/') => {
+      for (const [key, value] of Object.entries(values)) writer.set({ projectId, environment, secretPath, key, value });
+    },
+    deleteSecret: (s) => writer.delete(s),
+    addImport: (s) => writer.addImport(s),
+    faults: { inject: (f) => faults.inject(f), clear: (id) => faults.clear(id) },
+    counters: { get: (route) => counters.get(route), all: () => counters.all(), reset: () => counters.reset() },
+    events: { connections: () => events.connections() },
+    async close() {
+      if (closed) return;
+      closed = true;
+      events.closeAll();
+      await Promise.all([infisical.close(), kubernetes.close()]);
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import type { EmulatorClock } from '../clock.js';
+import type { AccessTokens } from './access-tokens.js';
+import type { InfisicalState } from './state.js';
+import type { SecretEvents } from './secret-events.js';
+
+/** What every route module receives. */
+export interface InfisicalContext {
+  state: InfisicalState;
+  tokens: AccessTokens;
+  clock: EmulatorClock;
+  events: SecretEvents;
+  options: {
+    renewalMode: 'current' | 'classic';
+    eventSubscriptions: boolean;
+    blockInternalKubernetesHosts: boolean;
+    ipPlanFeature: boolean;
+    sse: { pingIntervalMs: number; connectionTimeoutMs: number };
+  };
+}
+
+export const nowIso = (clock: EmulatorClock): string => new Date(clock.now()).toISOString();

@@ -1,0 +1,265 @@
+import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { Router, RouteRequest } from '../../http/router.js';
+import { fail } from '../errors.js';
+import { Check } from '../validation.js';
+import { parseTrustedIp } from '../access-tokens.js';
+import { callKubernetes, withScheme } from '../kubernetes-client.js';
+import { nowIso, type InfisicalContext } from '../context.js';
+import type { KubernetesAuthRecord, StoredTrustedIp } from '../state.js';
+
+const MAX_TTL = 315_360_000;
+const HOST_CHARSET = /^[A-Za-z0-9:./-]+$/;
+const HOST_MESSAGE = 'Kubernetes host must only contain alphabets, numbers, colons, periods, hyphen, and forward slashes.';
+const DEFAULT_TRUSTED_IPS = [{ ipAddress: '0.0.0.0/0' }, { ipAddress: '::/0' }];
+
+/** Only the organization's admins manage identities and auth methods here (RBAC: identity EditAuth). */
+export async function requireOrgAdmin(ctx: InfisicalContext, req: RouteRequest, action: string, subject: string) {
+  const caller = await ctx.tokens.authenticate(req);
+  if (caller.identity.role !== 'admin') fail(403, `You are not allowed to ${action} on ${subject}`, 'PermissionDenied');
+  return caller;
+}
+
+function identityInOrg(ctx: InfisicalContext, identityId: string) {
+  const identity = ctx.state.identities.get(identityId);
+  if (!identity || identity.orgId !== ctx.state.organizationId) fail(404, `Failed to find identity with ID ${identityId}`, 'NotFound');
+  return identity;
+}
+
+function parseIps(ctx: InfisicalContext, ips: unknown): StoredTrustedIp[] {
+  const list = (ips as Array<{ ipAddress: string }>).map((ip) => {
+    const parsed = parseTrustedIp(ip.ipAddress);
+    if (!parsed) fail(400, 'The IP is not a valid IPv4, IPv6, or CIDR block', 'BadRequest');
+    return parsed;
+  });
+  if (!ctx.options.ipPlanFeature && list.some((ip) => ip.prefix !== 0)) {
+    fail(400, 'Failed to add IP access range to access token due to plan restriction. Upgrade plan to add IP access range.', 'BadRequest');
+  }
+  return list;
+}
+
+/** Attach/update side effects of newer servers: SSRF guard, `GET /version`, and a reviewer permission probe. */
+async function probeCluster(ctx: InfisicalContext, host: string, caCert: string, reviewer: string | undefined) {
+  if (ctx.options.blockInternalKubernetesHosts) {
+    const hostname = new URL(withScheme(host)).hostname.replace(/^\[|\]$/g, '');
+    if (hostname === 'localhost' || hostname === 'host.docker.internal' || (isIP(hostname) && /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|::1$|0\.)/.test(hostname))) {
+      fail(400, 'Local IPs not allowed as URL', 'BadRequest');
+    }
+  }
+  const version = await callKubernetes({ host, caCert, method: 'GET', path: '/version' });
+  if (version.status >= 500) fail(400, `Failed to connect to Kubernetes API server at ${host}: HTTP ${version.status}`, 'KubernetesConnectionError');
+  if (!reviewer) return;
+  const probe = await callKubernetes({
+    host,
+    caCert,
+    method: 'POST',
+    path: '/apis/authentication.k8s.io/v1/tokenreviews',
+    bearer: reviewer,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: 'test-token-for-permission-validation' } },
+  });
+  if (probe.status === 401) fail(400, 'The token reviewer JWT is invalid or expired. Please verify the token reviewer JWT is correct and has not expired.', 'TokenReviewerPermissionError');
+  if (probe.status === 403) {
+    fail(400, "The token reviewer JWT does not have permission to perform TokenReviews. Ensure the service account has the 'system:auth-delegator' ClusterRole binding.", 'TokenReviewerPermissionError');
+  }
+}
+
+function view(record: KubernetesAuthRecord, withSecrets = true) {
+  const { caCert, tokenReviewerJwt, ...rest } = record;
+  return withSecrets ? { ...rest, caCert, tokenReviewerJwt } : rest;
+}
+
+/** Identities, Kubernetes Auth configuration, projects and memberships: what administrators call. */
+export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void {
+  const { state } = ctx;
+
+  router.on('POST', '/api/v1/identities', async (req) => {
+    await requireOrgAdmin(ctx, req, 'create', 'identity');
+    const check = Check.of(req.body);
+    const name = check.string('name', { required: true });
+    const organizationId = check.string('organizationId', { required: true });
+    const role = check.string('role', { min: 1 }) ?? 'no-access';
+    const hasDeleteProtection = check.boolean('hasDeleteProtection') ?? false;
+    check.done();
+    if (organizationId !== state.organizationId) fail(404, `Failed to find organization with ID ${organizationId}`, 'NotFound');
+    const now = nowIso(ctx.clock);
+    const metadata = Array.isArray((req.body as { metadata?: unknown }).metadata)
+      ? ((req.body as { metadata: Array<{ key: string; value: string }> }).metadata.map((m) => ({ id: randomUUID(), key: String(m.key), value: String(m.value) })))
+      : [];
+    const identity = { id: randomUUID(), name: name!, orgId: state.organizationId, role, hasDeleteProtection, metadata, authMethods: [] as string[], createdAt: now, updatedAt: now };
+    state.identities.set(identity.id, identity);
+    const { role: _role, ...body } = identity;
+    return { status: 200, body: { identity: { ...body, authMethod: null, projectId: null } } };
+  });
+
+  router.on('GET', '/api/v1/identities/:identityId', async (req) => {
+    await requireOrgAdmin(ctx, req, 'read', 'identity');
+    const identity = identityInOrg(ctx, req.params.identityId!);
+    return { status: 200, body: { identity: { identity: { ...identity, authMethod: identity.authMethods[0] ?? null }, role: identity.role, orgId: identity.orgId } } };
+  });
+
+  const authPath = '/api/v1/auth/kubernetes-auth/identities/:identityId';
+
+  router.on('POST', authPath, async (req) => {
+    await requireOrgAdmin(ctx, req, 'edit', 'identity');
+    const check = Check.of(req.body);
+    const raw = check.body;
+    const kubernetesHost = check.string('kubernetesHost', { nullable: true, min: 1 });
+    if (typeof kubernetesHost === 'string' && !HOST_CHARSET.test(kubernetesHost)) check.custom('kubernetesHost', HOST_MESSAGE);
+    const caCert = check.string('caCert') ?? '';
+    const tokenReviewerJwt = check.string('tokenReviewerJwt') ?? '';
+    const tokenReviewMode = (check.string('tokenReviewMode') ?? 'api') as 'api' | 'gateway';
+    if (tokenReviewMode !== 'api' && tokenReviewMode !== 'gateway') check.custom('tokenReviewMode', "Invalid enum value. Expected 'api' | 'gateway'");
+    const allowedNamespaces = check.string('allowedNamespaces', { required: true });
+    const allowedNames = check.string('allowedNames', { required: true });
+    const allowedAudience = check.string('allowedAudience', { required: true });
+    const gatewayId = check.string('gatewayId', { nullable: true }) ?? null;
+    const accessTokenTTL = check.int('accessTokenTTL', { min: 0, max: MAX_TTL }) ?? 2_592_000;
+    const accessTokenMaxTTL = check.int('accessTokenMaxTTL', { min: 0, max: MAX_TTL }) ?? 2_592_000;
+    const accessTokenNumUsesLimit = check.int('accessTokenNumUsesLimit', { min: 0 }) ?? 0;
+    const ips = raw.accessTokenTrustedIps ?? DEFAULT_TRUSTED_IPS;
+    if (!Array.isArray(ips) || ips.length < 1) check.custom('accessTokenTrustedIps', 'Array must contain at least 1 element(s)');
+    if (tokenReviewMode === 'api' && !kubernetesHost) check.custom('kubernetesHost', 'When token review mode is set to API, a Kubernetes host must be provided');
+    if (tokenReviewMode === 'gateway' && !gatewayId) check.custom('gatewayId', 'When token review mode is set to Gateway, a gateway must be selected');
+    if (accessTokenTTL > accessTokenMaxTTL && accessTokenMaxTTL > 0) check.custom('accessTokenTTL', 'Access Token TTL cannot be greater than Access Token Max TTL.');
+    check.done();
+    const identity = identityInOrg(ctx, req.params.identityId!);
+    if (state.kubernetesAuth.has(identity.id)) fail(400, 'Failed to add Kubernetes Auth to already configured identity', 'BadRequest');
+    const accessTokenTrustedIps = parseIps(ctx, ips);
+    if (tokenReviewMode === 'api' && kubernetesHost) await probeCluster(ctx, kubernetesHost, caCert, tokenReviewerJwt || undefined);
+    const now = nowIso(ctx.clock);
+    const record: KubernetesAuthRecord = {
+      id: randomUUID(),
+      identityId: identity.id,
+      kubernetesHost: kubernetesHost ?? null,
+      caCert,
+      tokenReviewerJwt,
+      tokenReviewMode,
+      gatewayId,
+      allowedNamespaces: allowedNamespaces!,
+      allowedNames: allowedNames!,
+      allowedAudience: allowedAudience!,
+      accessTokenTTL,
+      accessTokenMaxTTL,
+      accessTokenNumUsesLimit,
+      accessTokenTrustedIps,
+      createdAt: now,
+      updatedAt: now,
+    };
+    state.kubernetesAuth.set(identity.id, record);
+    identity.authMethods = [...new Set([...identity.authMethods, 'kubernetes-auth'])];
+    return { status: 200, body: { identityKubernetesAuth: view(record) } };
+  });
+
+  router.on('PATCH', authPath, async (req) => {
+    await requireOrgAdmin(ctx, req, 'edit', 'identity');
+    const check = Check.of(req.body);
+    const raw = check.body;
+    const kubernetesHost = check.string('kubernetesHost', { nullable: true, min: 1 });
+    if (typeof kubernetesHost === 'string' && !HOST_CHARSET.test(kubernetesHost)) check.custom('kubernetesHost', HOST_MESSAGE);
+    const caCert = check.string('caCert');
+    const tokenReviewerJwt = check.string('tokenReviewerJwt', { nullable: true });
+    const allowedNamespaces = check.string('allowedNamespaces');
+    const allowedNames = check.string('allowedNames');
+    const allowedAudience = check.string('allowedAudience');
+    const ttl = check.int('accessTokenTTL', { min: 0, max: MAX_TTL });
+    const maxTtl = check.int('accessTokenMaxTTL', { min: 0, max: MAX_TTL });
+    const uses = check.int('accessTokenNumUsesLimit', { min: 0 });
+    if (raw.accessTokenTrustedIps !== undefined && (!Array.isArray(raw.accessTokenTrustedIps) || raw.accessTokenTrustedIps.length < 1)) {
+      check.custom('accessTokenTrustedIps', 'Array must contain at least 1 element(s)');
+    }
+    if (ttl !== undefined && maxTtl !== undefined && ttl > 0 && maxTtl > 0 && ttl > maxTtl) {
+      check.custom('accessTokenTTL', 'Access Token TTL cannot be greater than Access Token Max TTL.');
+    }
+    check.done();
+    const identity = identityInOrg(ctx, req.params.identityId!);
+    const record = state.kubernetesAuth.get(identity.id);
+    if (!record) fail(400, 'Failed to update Kubernetes Auth', 'BadRequest');
+    const nextTtl = ttl ?? record.accessTokenTTL;
+    const nextMax = maxTtl ?? record.accessTokenMaxTTL;
+    if (nextMax > 0 && nextTtl > nextMax) fail(400, 'Access token TTL cannot be greater than max TTL', 'BadRequest');
+    const ips = raw.accessTokenTrustedIps !== undefined ? parseIps(ctx, raw.accessTokenTrustedIps) : undefined;
+    const host = kubernetesHost === undefined ? record.kubernetesHost : kubernetesHost;
+    const reviewer = tokenReviewerJwt === null ? '' : tokenReviewerJwt ? tokenReviewerJwt : record.tokenReviewerJwt;
+    if (host && (kubernetesHost !== undefined || caCert !== undefined || tokenReviewerJwt)) {
+      await probeCluster(ctx, host, caCert ?? record.caCert, tokenReviewerJwt || undefined);
+    }
+    Object.assign(record, {
+      kubernetesHost: host,
+      caCert: caCert ?? record.caCert,
+      tokenReviewerJwt: reviewer,
+      allowedNamespaces: allowedNamespaces ?? record.allowedNamespaces,
+      allowedNames: allowedNames ?? record.allowedNames,
+      allowedAudience: allowedAudience ?? record.allowedAudience,
+      accessTokenTTL: nextTtl,
+      accessTokenMaxTTL: nextMax,
+      accessTokenNumUsesLimit: uses ?? record.accessTokenNumUsesLimit,
+      accessTokenTrustedIps: ips ?? record.accessTokenTrustedIps,
+      updatedAt: nowIso(ctx.clock),
+    });
+    return { status: 200, body: { identityKubernetesAuth: view(record) } };
+  });
+
+  router.on('GET', authPath, async (req) => {
+    await requireOrgAdmin(ctx, req, 'read', 'identity');
+    const identity = identityInOrg(ctx, req.params.identityId!);
+    const record = state.kubernetesAuth.get(identity.id);
+    if (!record) fail(404, `Failed to find Kubernetes Auth for identity with ID ${identity.id}`, 'NotFound');
+    return { status: 200, body: { identityKubernetesAuth: view(record) } };
+  });
+
+  router.on('DELETE', authPath, async (req) => {
+    await requireOrgAdmin(ctx, req, 'edit', 'identity');
+    const identity = identityInOrg(ctx, req.params.identityId!);
+    const record = state.kubernetesAuth.get(identity.id);
+    if (!record) fail(400, 'The identity does not have kubernetes auth', 'BadRequest');
+    state.kubernetesAuth.delete(identity.id);
+    identity.authMethods = identity.authMethods.filter((m) => m !== 'kubernetes-auth');
+    for (const token of state.tokens.values()) {
+      if (token.identityId === identity.id && token.authMethod === 'kubernetes-auth') state.revokedAuthMethods.add(`${identity.id}:${token.jti}`);
+    }
+    return { status: 200, body: { identityKubernetesAuth: view(record, false) } };
+  });
+
+  router.on('POST', '/api/v2/workspace', async (req) => {
+    await requireOrgAdmin(ctx, req, 'create', 'workspace');
+    const check = Check.of(req.body);
+    const projectName = check.string('projectName', { required: true, min: 1 });
+    const slug = check.string('slug');
+    check.done();
+    const project = createProject(ctx, projectName!, slug ?? undefined);
+    return { status: 200, body: { project: projectView(project) } };
+  });
+
+  router.on('POST', '/api/v2/workspace/:projectId/identity-memberships/:identityId', async (req) => {
+    await requireOrgAdmin(ctx, req, 'create', 'identity');
+    const project = state.projects.get(req.params.projectId!);
+    if (!project) fail(404, `Project with ID '${req.params.projectId}' not found`, 'NotFound');
+    const identity = identityInOrg(ctx, req.params.identityId!);
+    const role = Check.of(req.body).string('role') ?? 'no-access';
+    if (project.members.has(identity.id)) fail(400, 'Identity already exists in project', 'BadRequest');
+    project.members.set(identity.id, role);
+    const now = nowIso(ctx.clock);
+    return { status: 200, body: { identityMembership: { id: randomUUID(), identityId: identity.id, projectId: project.id, createdAt: now, updatedAt: now, roles: [{ role }] } } };
+  });
+}
+
+export function createProject(ctx: InfisicalContext, name: string, slug?: string, environments: string[] = ['dev', 'staging', 'prod']) {
+  const names: Record<string, string> = { dev: 'Development', staging: 'Staging', prod: 'Production' };
+  const project = {
+    id: randomUUID(),
+    name,
+    slug: slug ?? `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${randomUUID().slice(0, 4)}`,
+    orgId: ctx.state.organizationId,
+    environments: environments.map((env) => ({ id: randomUUID(), name: names[env] ?? env, slug: env })),
+    members: new Map<string, string>(),
+    createdAt: nowIso(ctx.clock),
+  };
+  ctx.state.projects.set(project.id, project);
+  for (const env of environments) ctx.state.folder(project.id, env, '/', true);
+  return project;
+}
+
+export function projectView(project: ReturnType<typeof createProject>) {
+  const { members: _members, ...rest } = project;
+  return { ...rest, _id: project.id, type: 'secret-manager', version: 3, orgId: project.orgId };
+}

@@ -1,0 +1,37 @@
+import type { Router } from '../../http/router.js';
+import { fail } from '../errors.js';
+import { Check } from '../validation.js';
+import type { InfisicalContext } from '../context.js';
+
+const EVENTS = new Set(['secret:create', 'secret:update', 'secret:delete', 'secret:import-mutation']);
+
+/** `POST /api/v1/events/subscribe/project-events`: server-sent secret-change events. */
+export function registerEventRoutes(router: Router, ctx: InfisicalContext): void {
+  router.on('POST', '/api/v1/events/subscribe/project-events', async (req, res) => {
+    const caller = await ctx.tokens.authenticate(req);
+    const check = Check.of(req.body);
+    const projectId = check.string('projectId', { required: true });
+    const register = check.body.register;
+    if (!Array.isArray(register) || register.length < 1 || register.length > 10) check.custom('register', 'Array must contain between 1 and 10 element(s)');
+    else
+      register.forEach((r: { event?: unknown; conditions?: { environmentSlug?: unknown } }, index) => {
+        if (!EVENTS.has(String(r?.event))) check.custom(`register.${index}.event`, 'Invalid enum value');
+        if (r?.conditions && typeof r.conditions.environmentSlug !== 'string') check.custom(`register.${index}.conditions.environmentSlug`, 'Required');
+      });
+    check.done();
+    if (!ctx.options.eventSubscriptions) {
+      fail(400, 'Event subscriptions are not available on your current plan. Please upgrade to access this feature.', 'BadRequest');
+    }
+    const project = ctx.state.projects.get(projectId!);
+    if (!project) fail(404, `Project with ID '${projectId}' not found`, 'NotFound');
+    if (caller.identity.role !== 'admin' && !project.members.has(caller.identity.id)) {
+      fail(403, 'You are not allowed to subscribe-on-created on secret-events', 'PermissionDenied');
+    }
+    ctx.events.open(project.id, register as never, res);
+  });
+
+  router.on('GET', '/api/status', () => ({
+    status: 200,
+    body: { date: new Date(ctx.clock.now()).toISOString(), message: 'Ok', emailConfigured: false, inviteOnlySignup: false, redisConfigured: true, secretScanningConfigured: false, maxIdentityAccessTokenTTL: 7_776_000 },
+  }));
+}

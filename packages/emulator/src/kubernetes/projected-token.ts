@@ -1,0 +1,83 @@
+import { mkdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IssueTokenOptions } from './issuer.js';
+
+/** A projected service-account token on disk, laid out as the kubelet's atomic writer does. */
+export interface ProjectedToken {
+  /** The volume's mount folder. */
+  dir: string;
+  /** `<dir>/token`: a symlink to `..data/token`. Point your app's token path here. */
+  path: string;
+  /** The current token text. */
+  current(): string;
+  /** Writes a new token with an atomic `..data` symlink swap; returns it. */
+  rotate(options?: IssueTokenOptions): Promise<string>;
+  /** Rotates on a real-time interval (timer unref'd). */
+  startRotation(intervalMs: number): void;
+  /** Stops the rotation timer. */
+  stop(): void;
+}
+
+/**
+ * The kubelet's AtomicWriter: each version goes into a fresh `..<timestamp>` folder, a `..data_tmp`
+ * symlink is pointed at it and renamed over `..data` (rename is atomic), and `token` links to
+ * `..data/token`. A reader never sees a half-written file.
+ */
+export async function writeProjectedToken(
+  dir: string,
+  issue: (options: IssueTokenOptions) => Promise<string>,
+  defaults: IssueTokenOptions = {},
+): Promise<ProjectedToken> {
+  await mkdir(dir, { recursive: true });
+  let generation = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function write(token: string): Promise<void> {
+    generation += 1;
+    const versionDir = `..${new Date().toISOString().replace(/[:.]/g, '_')}.${process.pid}.${generation}`;
+    await mkdir(join(dir, versionDir));
+    await writeFile(join(dir, versionDir, 'token'), token, { mode: 0o644 });
+    let previous: string | undefined;
+    try {
+      previous = await readlink(join(dir, '..data'));
+    } catch {
+      previous = undefined;
+    }
+    await rm(join(dir, '..data_tmp'), { force: true });
+    await symlink(versionDir, join(dir, '..data_tmp'));
+    await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+    try {
+      await readlink(join(dir, 'token'));
+    } catch {
+      await symlink(join('..data', 'token'), join(dir, 'token'));
+    }
+    if (previous && previous !== versionDir) await rm(join(dir, previous), { recursive: true, force: true });
+  }
+
+  let options = defaults;
+  await write(await issue(options));
+  const path = join(dir, 'token');
+  return {
+    dir,
+    path,
+    current: () => readFileSync(path, 'utf8'),
+    async rotate(next?: IssueTokenOptions) {
+      if (next) options = { ...options, ...next };
+      const token = await issue(options);
+      await write(token);
+      return token;
+    },
+    startRotation(intervalMs: number) {
+      if (timer) clearInterval(timer);
+      timer = setInterval(() => {
+        void issue(options).then(write).catch(() => {});
+      }, intervalMs);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Emulator } from './emulator.js';
+import type { IssueTokenOptions } from './kubernetes/issuer.js';
+import type { ProjectedToken } from './kubernetes/projected-token.js';
+
+/** What `provision()` sets up; every field has a default matching the seed's manifests. */
+export interface ProvisionOptions {
+  /** Secrets of the `environment` at `secretPath`. */
+  secrets?: Record<string, string>;
+  environment?: string;
+  secretPath?: string;
+  allowedNamespaces?: string;
+  allowedNames?: string;
+  allowedAudience?: string;
+  accessTokenTTL?: number;
+  accessTokenMaxTTL?: number;
+  accessTokenNumUsesLimit?: number;
+  accessTokenTrustedIps?: Array<{ ipAddress: string }>;
+  /** Project role of the identity; default `viewer`. */
+  role?: string;
+  /** The projected token's folder; default a new temp folder. */
+  tokenDir?: string;
+  /** The projected token's claims. */
+  token?: IssueTokenOptions;
+}
+
+/** A machine identity with Kubernetes Auth, a project it can read, and a projected token on disk. */
+export interface Provisioned {
+  identityId: string;
+  projectId: string;
+  environment: string;
+  secretPath: string;
+  projected: ProjectedToken;
+  /** The environment variables an app needs (INFISICAL_SITE_URL, INFISICAL_KUBERNETES_IDENTITY_ID, ...). */
+  env: Record<string, string>;
+}
+
+async function call<T>(emu: Emulator, method: string, path: string, body: unknown): Promise<T> {
+  const res = await fetch(`${emu.infisicalUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${emu.admin.accessToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as T & { message?: unknown };
+  if (!res.ok) throw new Error(`provision: ${method} ${path} answered ${res.status}: ${JSON.stringify(json.message)}`);
+  return json;
+}
+
+/**
+ * Provisions the emulator the way an administrator would through the API (so attach really probes the
+ * emulated cluster): an identity, Kubernetes Auth attached with the seed's restrictions, a project the
+ * identity can read, secrets, and a projected token written like the kubelet does.
+ *
+ * @example
+ * const emu = await startEmulator();
+ * const app = await provision(emu, { secrets: { GREETING: 'hello' } });
+ * const config = createInfisicalConfig({ siteUrl: emu.infisicalUrl, kubernetesAuth: { identityId: app.identityId, tokenPath: app.projected.path },
+ *   secrets: { projectId: app.projectId, environment: app.environment } });
+ */
+export async function provision(emu: Emulator, options: ProvisionOptions = {}): Promise<Provisioned> {
+  const environment = options.environment ?? 'prod';
+  const secretPath = options.secretPath ?? '/';
+  const { identity } = await call<{ identity: { id: string } }>(emu, 'POST', '/api/v1/identities', {
+    name: `app-${Math.random().toString(36).slice(2, 8)}`,
+    organizationId: emu.organizationId,
+  });
+  await call(emu, 'POST', `/api/v1/auth/kubernetes-auth/identities/${identity.id}`, {
+    kubernetesHost: emu.kubernetes.host,
+    caCert: emu.kubernetes.caCert,
+    tokenReviewerJwt: emu.kubernetes.tokenReviewerJwt,
+    allowedNamespaces: options.allowedNamespaces ?? 'default,production',
+    allowedNames: options.allowedNames ?? 'infisical-auth',
+    allowedAudience: options.allowedAudience ?? 'infisical',
+    accessTokenTTL: options.accessTokenTTL ?? 3600,
+    accessTokenMaxTTL: options.accessTokenMaxTTL ?? 86_400,
+    accessTokenNumUsesLimit: options.accessTokenNumUsesLimit ?? 0,
+    accessTokenTrustedIps: options.accessTokenTrustedIps ?? [{ ipAddress: '0.0.0.0/0' }, { ipAddress: '::/0' }],
+  });
+  const project = emu.createProject({ name: 'app' });
+  emu.addIdentityToProject(project.id, identity.id, options.role ?? 'viewer');
+  if (options.secrets) emu.setSecrets(project.id, environment, options.secrets, secretPath);
+  const dir = options.tokenDir ?? (await mkdtemp(join(tmpdir(), 'infisical-k8s-token-')));
+  const projected = await emu.writeProjectedToken(dir, options.token);
+  return {
+    identityId: identity.id,
+    projectId: project.id,
+    environment,
+    secretPath,
+    projected,
+    env: {
+      INFISICAL_SITE_URL: emu.infisicalUrl,
+      INFISICAL_KUBERNETES_IDENTITY_ID: identity.id,
+      INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH: projected.path,
+      INFISICAL_PROJECT_ID: project.id,
+      INFISICAL_ENVIRONMENT: environment,
+      INFISICAL_SECRET_PATH: secretPath,
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/** Every error code users can meet, with when it happens and the fix. The README's table is generated from this. */
+export const errorCatalog = {
+  TOKEN_FILE_MISSING: {
+    when: 'The service-account token file is absent or empty.',
+    hint: 'Mount a projected service-account token (volume `projected.sources[].serviceAccountToken` with `audience` and `path: token`) at the path in kubernetesAuth.tokenPath (default /var/run/secrets/infisical/token), or set INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH.',
+  },
+  TOKEN_FILE_INVALID: {
+    when: 'The token file does not hold a JWT.',
+    hint: 'Point kubernetesAuth.tokenPath at the projected service-account token itself (the `token` file of the volume), not at a folder or another secret.',
+  },
+  TOKEN_EXPIRED: {
+    when: 'Kubernetes rejected the service-account token as expired, or the access token expired.',
+    hint: 'Projected tokens have a TTL (expirationSeconds): check the kubelet is rotating the file and that the node clock is right.',
+  },
+  UNAUTHORIZED: {
+    when: 'Infisical refused the login or the access token (401).',
+    hint: 'Check the identity ID and that Kubernetes Auth is attached to it (identityAuth.kubernetes.get).',
+  },
+  ACCESS_DENIED_IP: {
+    when: "The request came from an address outside the auth method's accessTokenTrustedIps (403). Logging in again will not help.",
+    hint: "Add the pod's egress address or CIDR to accessTokenTrustedIps with identityAuth.kubernetes.update.",
+  },
+  NAMESPACE_NOT_ALLOWED: {
+    when: 'Login refused: "Access denied: K8s namespace not allowed." (the server answers 401; the Kubernetes Auth guide says 403).',
+    hint: "Add the pod's namespace to allowedNamespaces with identityAuth.kubernetes.update.",
+  },
+  NAME_NOT_ALLOWED: {
+    when: 'Login refused: "Access denied: K8s name not allowed." (401 from the server).',
+    hint: "Add the pod's service-account name to allowedNames with identityAuth.kubernetes.update.",
+  },
+  AUDIENCE_MISMATCH: {
+    when: "The token's audience is not the auth method's allowedAudience.",
+    hint: "Set the projected volume's `audience` to the auth method's allowedAudience (default here: infisical), or change allowedAudience to match.",
+  },
+  TOKEN_REVIEW_FAILED: {
+    when: 'Infisical could not review the token: the reviewer JWT is expired or invalid, or lacks system:auth-delegator.',
+    hint: "Regenerate the reviewer token (kubectl create token infisical-token-reviewer --duration=8760h), bind it to the system:auth-delegator ClusterRole, and update tokenReviewerJwt.",
+  },
+  KUBERNETES_UNREACHABLE: {
+    when: 'Infisical could not reach kubernetesHost, or its certificate did not match caCert.',
+    hint: "Verify kubernetesHost is the API server URL Infisical can reach, and caCert is that cluster's CA (kubectl config view --raw).",
+  },
+  INFISICAL_UNREACHABLE: {
+    when: 'Network, DNS, TLS or timeout failure talking to Infisical.',
+    hint: 'Check siteUrl (INFISICAL_SITE_URL), egress from the pod, and for a self-hosted instance with a private CA set tls.ca or INFISICAL_CA_PATH.',
+  },
+  IDENTITY_NOT_FOUND: {
+    when: 'No Kubernetes Auth is configured for this identity ID (404).',
+    hint: 'Check kubernetesAuth.identityId (INFISICAL_KUBERNETES_IDENTITY_ID) and attach Kubernetes Auth to that identity.',
+  },
+  PERMISSION_DENIED: {
+    when: 'The identity may not read these secrets (403 PermissionDenied), or the project or path does not exist for it.',
+    hint: 'Add the identity to the project with a role that can read secrets in this environment and path.',
+  },
+  RATE_LIMITED: {
+    when: 'Infisical answered 429.',
+    hint: 'Lower the refresh rate (refreshIntervalMs) or raise the rate limit; refreshes back off on their own.',
+  },
+  SERVER_ERROR: {
+    when: 'Infisical answered 5xx, or something that is not its API (an HTML page, malformed JSON).',
+    hint: 'Usually transient: the last good snapshot is served and refreshes retry with backoff. Check Infisical and any proxy in front of it.',
+  },
+  CONFIG_INVALID: {
+    when: 'The fetched secrets do not pass the schema.',
+    hint: 'Fix the listed keys in Infisical (values are never shown), or relax the schema.',
+  },
+  OPTIONS_INVALID: {
+    when: 'An option is missing or malformed.',
+    hint: 'See the configuration reference in the README: every option and its environment variable.',
+  },
+  NOT_READY: {
+    when: 'The snapshot was read before the first one was loaded.',
+    hint: 'Await config.ready() at start-up (the adapters do this for you).',
+  },
+  CLOSED: {
+    when: 'The config was used after close().',
+    hint: 'Create a new config, or close it only at shutdown.',
+  },
+} as const satisfies Record<string, { when: string; hint: string }>;
+
+/** Stable error codes. */
+export type InfisicalErrorCode = keyof typeof errorCatalog;

@@ -1,0 +1,47 @@
+import { inspect } from 'node:util';
+import { errorCatalog, type InfisicalErrorCode } from './codes.js';
+
+/** One failing key of a schema, with a message scrubbed of every fetched value. */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * The one error type core and the adapters throw or emit: a stable `code`, a `hint` that names the fix,
+ * never a secret value, access token or JWT (not in `message`, `toJSON()` or `util.inspect`).
+ *
+ * @example
+ * try { await config.ready(); } catch (e) { if (e instanceof InfisicalK8sError) console.error(e.code, e.hint); }
+ */
+export class InfisicalK8sError extends Error {
+  readonly code: InfisicalErrorCode;
+  readonly hint: string;
+  readonly status: number | undefined;
+  readonly issues: readonly ConfigIssue[] | undefined;
+
+  constructor(code: InfisicalErrorCode, message: string, options: { hint?: string; status?: number; issues?: ConfigIssue[]; cause?: unknown } = {}) {
+    super(message);
+    this.name = 'InfisicalK8sError';
+    this.code = code;
+    this.hint = options.hint ?? errorCatalog[code].hint;
+    this.status = options.status;
+    this.issues = options.issues ? Object.freeze([...options.issues]) : undefined;
+    // `cause` stays off the enumerable surface: a transport error could echo more than we show.
+    if (options.cause !== undefined) Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false });
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message, hint: this.hint, status: this.status, issues: this.issues };
+  }
+
+  [inspect.custom](): string {
+    const issues = this.issues?.length ? `\n  issues: ${this.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}` : '';
+    return `${this.name} [${this.code}]: ${this.message}\n  hint: ${this.hint}${issues}\n${(this.stack ?? '').split('\n').slice(1).join('\n')}`;
+  }
+}
+
+/** True for errors of this library, across duplicated copies of the package (recognised by name and code). */
+export function isInfisicalK8sError(error: unknown): error is InfisicalK8sError {
+  return error instanceof InfisicalK8sError || (error instanceof Error && error.name === 'InfisicalK8sError' && typeof (error as { code?: unknown }).code === 'string');
+}

@@ -1,0 +1,100 @@
+import { InfisicalApiError, InfisicalError, InfisicalNetworkError, InfisicalResponseError, isTrustedIpError } from 'node-infisical';
+import { InfisicalK8sError, isInfisicalK8sError } from './error.js';
+import type { InfisicalErrorCode } from './codes.js';
+
+/** What core knows about the caller when a call fails; used to name the fix. */
+export interface FailureContext {
+  phase: 'login' | 'renew' | 'fetch' | 'subscribe';
+  /** From the service-account token's claims, decoded locally (never the token itself). */
+  namespace?: string | undefined;
+  serviceAccount?: string | undefined;
+  audiences?: string[] | undefined;
+  siteUrl?: string;
+}
+
+const includes = (text: string, ...fragments: string[]) => fragments.some((f) => text.toLowerCase().includes(f.toLowerCase()));
+
+function fromApiError(e: InfisicalApiError, ctx: FailureContext): InfisicalK8sError {
+  const message = e.serverMessage;
+  const make = (code: InfisicalErrorCode, text: string, hint?: string) =>
+    new InfisicalK8sError(code, text, { status: e.status, cause: e, ...(hint ? { hint } : {}) });
+  const where = `${e.method} ${e.path}`;
+
+  if (ctx.phase === 'login') {
+    if (message.includes('K8s namespace not allowed')) {
+      return make(
+        'NAMESPACE_NOT_ALLOWED',
+        `Infisical refused the login: the service account's namespace${ctx.namespace ? ` '${ctx.namespace}'` : ''} is not in allowedNamespaces (HTTP ${e.status}).`,
+        `Add ${ctx.namespace ? `'${ctx.namespace}'` : "the pod's namespace"} to allowedNamespaces with identityAuth.kubernetes.update, or run the pod in an allowed namespace.`,
+      );
+    }
+    if (message.includes('K8s name not allowed')) {
+      return make(
+        'NAME_NOT_ALLOWED',
+        `Infisical refused the login: the service account${ctx.serviceAccount ? ` '${ctx.serviceAccount}'` : ''} is not in allowedNames (HTTP ${e.status}).`,
+        `Add ${ctx.serviceAccount ? `'${ctx.serviceAccount}'` : "the pod's service-account name"} to allowedNames with identityAuth.kubernetes.update, or set the pod's serviceAccountName to an allowed one.`,
+      );
+    }
+    if (message.includes('K8s audience not allowed') || includes(message, 'audiences', 'invalid for the target audiences')) {
+      return make(
+        'AUDIENCE_MISMATCH',
+        `Infisical refused the login: the token's audience${ctx.audiences?.length ? ` (${ctx.audiences.join(', ')})` : ''} does not match the auth method's allowedAudience (HTTP ${e.status}).`,
+      );
+    }
+    if (e.serverError?.startsWith('KubernetesTokenReviewer') || e.serverError === 'TokenReviewerPermissionError') {
+      return make('TOKEN_REVIEW_FAILED', `Infisical could not review the service-account token: ${e.serverMessage} (HTTP ${e.status}).`);
+    }
+    if (e.serverError && /^Kubernetes(ConnectionRefused|HostNotFound|ConnectionTimeout|CertificateError|ConnectionError|TokenReviewRequestError)$/.test(e.serverError)) {
+      return make('KUBERNETES_UNREACHABLE', `Infisical could not reach the Kubernetes API server: ${e.serverMessage} (HTTP ${e.status}).`);
+    }
+    if (e.serverError === 'KubernetesTokenReviewError' || e.serverError === 'KubernetesUsernameParseError') {
+      if (includes(message, 'expired')) {
+        return make('TOKEN_EXPIRED', `Kubernetes rejected the service-account token as expired (HTTP ${e.status}).`);
+      }
+      return make('UNAUTHORIZED', `Kubernetes did not authenticate the service-account token: ${e.serverMessage} (HTTP ${e.status}).`, 'The token file holds a token this cluster does not accept (wrong cluster, revoked account or signing key): check the projected volume and the identity\'s kubernetesHost.');
+    }
+    if (e.status === 404) {
+      return make('IDENTITY_NOT_FOUND', `Infisical has no Kubernetes Auth for this identity ID (HTTP 404).`);
+    }
+    if (e.status === 401) return make('UNAUTHORIZED', `Infisical refused the login: ${e.serverMessage} (HTTP 401).`);
+  }
+
+  if (isTrustedIpError(e)) {
+    return make('ACCESS_DENIED_IP', `Infisical refused ${where} from this address: it is not in accessTokenTrustedIps (HTTP 403).`);
+  }
+  if (e.status === 403 && e.serverError === 'TokenError') {
+    return make('TOKEN_EXPIRED', `Infisical rejected the access token for ${where}: ${e.serverMessage} (HTTP 403).`, 'The access token expired before it was renewed; core logs in again on its own. If this repeats, check the clock of this host.');
+  }
+  if (e.status === 403 || (e.status === 404 && ctx.phase === 'fetch')) {
+    return make('PERMISSION_DENIED', `Infisical refused ${where}: ${e.serverMessage} (HTTP ${e.status}).`);
+  }
+  if (e.status === 401) return make('UNAUTHORIZED', `Infisical refused ${where}: ${e.serverMessage} (HTTP 401).`);
+  if (e.status === 429) return make('RATE_LIMITED', `Infisical rate-limited ${where} (HTTP 429${e.retryAfter ? `, retry after ${e.retryAfter} s` : ''}).`);
+  if (e.status === 422 || e.status === 400) {
+    return make('OPTIONS_INVALID', `Infisical rejected ${where}: ${e.serverMessage} (HTTP ${e.status}).`, 'Check projectId, environment and secretPath of the secrets option.');
+  }
+  return make('SERVER_ERROR', `Infisical failed ${where} (HTTP ${e.status}${e.serverError ? ` ${e.serverError}` : ''}).`);
+}
+
+/**
+ * Maps whatever a call threw to one typed error with a code and a fix. Messages of the server are
+ * kept (they hold no secrets); tokens and values never reach here.
+ */
+export function toInfisicalK8sError(error: unknown, ctx: FailureContext): InfisicalK8sError {
+  if (isInfisicalK8sError(error)) return error;
+  if (error instanceof InfisicalApiError) return fromApiError(error, ctx);
+  if (error instanceof InfisicalNetworkError) {
+    const tls = error.code === 'TLS';
+    return new InfisicalK8sError('INFISICAL_UNREACHABLE', `Could not reach Infisical${ctx.siteUrl ? ` at ${ctx.siteUrl}` : ''}: ${error.message}`, {
+      cause: error,
+      ...(tls ? { hint: "TLS verification failed: pass Infisical's CA with tls.ca (or INFISICAL_CA_PATH). Verification stays on." } : {}),
+    });
+  }
+  if (error instanceof InfisicalResponseError) {
+    return new InfisicalK8sError('SERVER_ERROR', error.message, { status: error.status, cause: error });
+  }
+  if (error instanceof InfisicalError) {
+    return new InfisicalK8sError('OPTIONS_INVALID', error.message, { cause: error });
+  }
+  return new InfisicalK8sError('SERVER_ERROR', `Unexpected failure during ${ctx.phase}: ${error instanceof Error ? error.name : 'unknown error'}`, { cause: error });
+}

@@ -1,0 +1,78 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { Clock } from '../clock/clock.js';
+
+/** Where secrets come from: one folder of one environment of one project. */
+export interface SecretSourceOptions {
+  /** Env `INFISICAL_PROJECT_ID`. */
+  projectId?: string;
+  /** Environment slug. Env `INFISICAL_ENVIRONMENT`. */
+  environment?: string;
+  /** Folder, default `/`. Env `INFISICAL_SECRET_PATH`. */
+  secretPath?: string;
+  /** Include sub-folders. Default false. */
+  recursive?: boolean;
+  /** Merge imported secrets (before the folder's own). Default true. */
+  includeImports?: boolean;
+  /** Expand `${KEY}` references server-side. Default true. */
+  expandSecretReferences?: boolean;
+  tagSlugs?: string[];
+}
+
+/** A logger core writes through: pino, the Nest Logger, console, or anything with these methods. */
+export interface InfisicalLogger {
+  debug?(message: string, meta?: object): void;
+  info?(message: string, meta?: object): void;
+  warn(message: string, meta?: object): void;
+  error(message: string, meta?: object): void;
+}
+
+/** Everything `createInfisicalConfig` accepts. Each option has a default or an environment variable. */
+export interface InfisicalConfigOptions<S extends StandardSchemaV1 | undefined = undefined> {
+  /** Infisical URL. Env `INFISICAL_SITE_URL`, then `INFISICAL_API_URL`; default `https://app.infisical.com`. */
+  siteUrl?: string;
+  kubernetesAuth?: {
+    /** Env `INFISICAL_KUBERNETES_IDENTITY_ID`, `INFISICAL_MACHINE_IDENTITY_ID`, `INFISICAL_IDENTITY_ID`. */
+    identityId?: string;
+    /**
+     * Env `INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH`; default `/var/run/secrets/infisical/token` when it
+     * exists, else `/var/run/secrets/kubernetes.io/serviceaccount/token`. Read at every login, never kept.
+     */
+    tokenPath?: string;
+  };
+  /** One source, or several merged in order (later wins). */
+  secrets?: SecretSourceOptions | SecretSourceOptions[];
+  /** Any Standard Schema (zod, valibot, arktype). Without one, the snapshot is `Record<string, string>`. */
+  schema?: S;
+  tls?: {
+    /** PEM CA of a self-hosted Infisical. */
+    ca?: string | Buffer;
+    /** File with that CA. Env `INFISICAL_CA_PATH`. */
+    caPath?: string;
+    /** `false` turns verification off and logs a warning at start-up. Default true. */
+    rejectUnauthorized?: boolean;
+  };
+  /** Polling period, ±10 % jitter. Default 60 000; 0 disables polling (push and token triggers still refresh). */
+  refreshIntervalMs?: number;
+  /** Subscribe to secret-change events; falls back to polling when refused. Default true. */
+  push?: boolean;
+  /** After this long without a successful refresh, `status.stale` and `isReady()` report it. Default 10 × refreshIntervalMs (10 min). */
+  maxStalenessMs?: number;
+  /** `ready()` rejects after this long without a first snapshot. Default 30 000. */
+  readyTimeoutMs?: number;
+  /** `ready()` rejects after this many failed attempts. Default 5. */
+  initialRetries?: number;
+  /** Backoff of failed refreshes and logins: full jitter, capped. */
+  backoff?: { initialMs?: number; maxMs?: number; multiplier?: number };
+  /** Revoke the access token on `close()`. Default false. */
+  revokeOnClose?: boolean;
+  /** Default: warnings and errors to the console. */
+  logger?: InfisicalLogger;
+  /** Injectable time (tests). Default: real time, unref'd timers. */
+  clock?: Clock;
+  /** Random source for jitter (tests pin it). Default Math.random. */
+  random?: () => number;
+  /** How often the token file is checked for rotation, besides fs.watch. Default 30 000. */
+  tokenFileCheckIntervalMs?: number;
+  /** Passed to the node-infisical client. */
+  client?: { timeoutMs?: number; retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number } | false };
+}

@@ -1,0 +1,205 @@
+import { isRenewRefusedError, type InfisicalClient } from 'node-infisical';
+import type { Clock, ClockTimer } from '../clock/clock.js';
+import { toInfisicalK8sError } from '../errors/map.js';
+import type { InfisicalK8sError } from '../errors/error.js';
+import type { InfisicalLogger } from '../options/types.js';
+import { backoffDelay } from '../util/backoff.js';
+import { describeAccessToken, type AccessTokenInfo } from './access-token.js';
+import { readServiceAccountToken, type TokenClaims } from './token-file.js';
+
+export interface TokenManagerOptions {
+  identityId: string;
+  tokenPath: string;
+  siteUrl: string;
+  clock: Clock;
+  logger: InfisicalLogger;
+  random: () => number;
+  backoff: { initialMs: number; maxMs: number; multiplier: number };
+}
+
+export interface TokenEvents {
+  /** A new access token is in use (after a login or a renewal). */
+  onToken(kind: 'login' | 'renew'): void;
+  /** A scheduled login or renewal failed; it will be retried with backoff. */
+  onError(error: InfisicalK8sError): void;
+}
+
+/** Never act on a token this close to its expiry: log in instead. */
+const EXPIRY_MARGIN_MS = 5_000;
+
+/**
+ * The access token's life: log in, renew at about two thirds of its remaining life, log in again
+ * when renewing cannot extend it (the time left before max TTL is shorter than one TTL, or the server
+ * refused), when uses run out, when the token file rotates, or on demand after a 401/403 TokenError.
+ * One login and one renewal in flight at a time, whatever the number of callers.
+ */
+export class TokenManager {
+  readonly #client: InfisicalClient;
+  readonly #o: TokenManagerOptions;
+  readonly #events: TokenEvents;
+  #info: AccessTokenInfo | undefined;
+  #claims: TokenClaims | undefined;
+  #uses = 0;
+  #renewRefused = false;
+  #login: Promise<void> | undefined;
+  #renew: Promise<void> | undefined;
+  #timer: ClockTimer | undefined;
+  #failures = 0;
+  #closed = false;
+  readonly stats = { logins: 0, renewals: 0, refusedRenewals: 0 };
+  /** Work started by timers, so a manual clock can wait for it before moving time on. */
+  readonly #busy = new Set<Promise<unknown>>();
+
+  constructor(client: InfisicalClient, options: TokenManagerOptions, events: TokenEvents) {
+    this.#client = client;
+    this.#o = options;
+    this.#events = events;
+  }
+
+  /** The service account's namespace, name and audiences from the last token read: for error hints. */
+  get claims(): TokenClaims | undefined {
+    return this.#claims;
+  }
+
+  get expiresAt(): number | undefined {
+    return this.#info?.expiresAt;
+  }
+
+  /** Ensures a usable access token is held by the client (logging in if needed) and counts one use. */
+  async use(): Promise<void> {
+    const now = this.#o.clock.now();
+    const info = this.#info;
+    const exhausted = info && info.usesLimit > 0 && this.#uses >= info.usesLimit;
+    if (!info || now >= info.expiresAt - EXPIRY_MARGIN_MS || exhausted) await this.login();
+    this.#uses += 1;
+  }
+
+  /** The server rejected the token (401, 403 TokenError): the next `use()` logs in. */
+  invalidate(): void {
+    this.#info = undefined;
+  }
+
+  /** Logs in with the token file as it is now. Concurrent callers share one login. */
+  login(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#login ??= this.#doLogin().finally(() => {
+      this.#login = undefined;
+    });
+    return this.#login;
+  }
+
+  async #doLogin(): Promise<void> {
+    let claims: TokenClaims | undefined;
+    try {
+      const { jwt, claims: read } = await readServiceAccountToken(this.#o.tokenPath);
+      claims = read;
+      this.#claims = read;
+      const response = await this.#client.login({ kubernetesAuth: { identityId: this.#o.identityId, jwt } });
+      this.stats.logins += 1;
+      this.#info = describeAccessToken(response.accessToken, response, this.#o.clock.now());
+      this.#uses = 0;
+      this.#renewRefused = false;
+      this.#failures = 0;
+      this.#schedule();
+      this.#events.onToken('login');
+    } catch (error) {
+      throw toInfisicalK8sError(error, {
+        phase: 'login',
+        namespace: claims?.namespace,
+        serviceAccount: claims?.serviceAccount,
+        audiences: claims?.audiences,
+        siteUrl: this.#o.siteUrl,
+      });
+    }
+  }
+
+  #renewNow(): Promise<void> {
+    this.#renew ??= this.#doRenew().finally(() => {
+      this.#renew = undefined;
+    });
+    return this.#renew;
+  }
+
+  async #doRenew(): Promise<void> {
+    const before = this.#info;
+    try {
+      const response = await this.#client.auth.renew();
+      this.stats.renewals += 1;
+      const info = describeAccessToken(response.accessToken, response, this.#o.clock.now(), before?.createdAt);
+      // A renewal that did not move the expiry (classic servers hand the same JWT back) cannot be repeated usefully.
+      if (before && info.expiresAt <= before.expiresAt) this.#renewRefused = true;
+      this.#info = { ...info, usesLimit: before?.usesLimit ?? info.usesLimit };
+      this.#failures = 0;
+      this.#schedule();
+      this.#events.onToken('renew');
+    } catch (error) {
+      if (isRenewRefusedError(error)) {
+        // Refused for good (max TTL, exhausted, revoked): log in instead, and never ask again for this token.
+        this.stats.refusedRenewals += 1;
+        this.#renewRefused = true;
+        return this.login();
+      }
+      throw toInfisicalK8sError(error, { phase: 'renew', siteUrl: this.#o.siteUrl });
+    }
+  }
+
+  /** The Go SDK's rule, with the Agent's 2/3: renew only when a renewal can give a whole TTL. */
+  #schedule(): void {
+    if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const info = this.#info;
+    if (this.#closed || !info || !Number.isFinite(info.expiresAt)) return;
+    const now = this.#o.clock.now();
+    const remaining = Math.max(0, info.expiresAt - now);
+    let at = now + remaining * (2 / 3) * (1 - 0.1 * this.#o.random());
+    if (info.maxExpiresAt > 0) at = Math.min(at, info.maxExpiresAt - Math.min(60_000, info.ttlMs / 10 || 60_000));
+    at = Math.max(now, at);
+    const renewalUseless = info.maxExpiresAt > 0 && info.maxExpiresAt - at < info.ttlMs;
+    const action = this.#renewRefused || renewalUseless ? 'login' : 'renew';
+    this.#timer = this.#o.clock.setTimeout(() => this.#track(this.#run(action)), at - now);
+    this.#timer.unref?.();
+  }
+
+  #track(work: Promise<unknown>): void {
+    this.#busy.add(work);
+    void work.finally(() => this.#busy.delete(work));
+  }
+
+  /** Resolves once no login, renewal or scheduled action is in flight. */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 20 && (this.#busy.size > 0 || this.#login || this.#renew); i++) {
+      await Promise.allSettled([...this.#busy, this.#login, this.#renew]);
+    }
+  }
+
+  async #run(action: 'login' | 'renew'): Promise<void> {
+    this.#timer = undefined;
+    if (this.#closed) return;
+    try {
+      if (action === 'renew') await this.#renewNow();
+      else await this.login();
+    } catch (error) {
+      const typed = toInfisicalK8sError(error, { phase: action, siteUrl: this.#o.siteUrl });
+      this.#events.onError(typed);
+      this.#failures += 1;
+      const delay = backoffDelay(this.#failures - 1, this.#o.backoff, this.#o.random);
+      const info = this.#info;
+      // While the current token still works, retry the same action; once it is gone, only a login helps.
+      const next = info && this.#o.clock.now() + delay < info.expiresAt - EXPIRY_MARGIN_MS ? action : 'login';
+      this.#timer = this.#o.clock.setTimeout(() => this.#track(this.#run(next)), delay);
+      this.#timer.unref?.();
+    }
+  }
+
+  /** Stops the schedule; optionally revokes the token. */
+  async close(revoke: boolean): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (revoke && this.#client.auth.accessToken) {
+      await this.#client.auth.revoke().catch((error: unknown) => {
+        this.#o.logger.warn(`could not revoke the access token on close: ${toInfisicalK8sError(error, { phase: 'renew' }).message}`);
+      });
+    }
+  }
+}

@@ -161,7 +161,7 @@ class Engine<T> implements InfisicalConfig<T> {
   async #idle(): Promise<void> {
     for (let i = 0; i < 20; i++) {
       await this.#tokens.idle();
-      await Promise.allSettled([...this.#busy]);
+      await Promise.allSettled(this.#busy);
       if (!this.#inFlight) break;
       await this.#inFlight.catch(() => undefined);
     }
@@ -261,7 +261,7 @@ class Engine<T> implements InfisicalConfig<T> {
         this.#waiters.clear();
       },
       (error: InfisicalK8sError) => {
-        for (const waiter of [...this.#waiters]) {
+        for (const waiter of this.#waiters) {
           waiter.attemptsLeft -= 1;
           if (waiter.attemptsLeft <= 0) {
             if (waiter.timer) this.#o.clock.clearTimeout(waiter.timer);

@@ -1,4 +1,6 @@
 import { mkdtemp } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator } from './emulator.js';
@@ -37,15 +39,32 @@ export interface Provisioned {
   env: Record<string, string>;
 }
 
-async function call<T>(emu: Emulator, method: string, path: string, body: unknown): Promise<T> {
-  const res = await fetch(`${emu.infisicalUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${emu.admin.accessToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+/** An admin call over node:http(s), trusting the emulator's own CA when Infisical is served over TLS. */
+function call<T>(emu: Emulator, method: string, path: string, body: unknown): Promise<T> {
+  const url = new URL(path, emu.infisicalUrl);
+  const payload = JSON.stringify(body);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<T>((resolve, reject) => {
+    const req = send(
+      url,
+      {
+        method,
+        ca: emu.caCert,
+        headers: { authorization: `Bearer ${emu.admin.accessToken}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const json = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as T & { message?: unknown };
+          if ((res.statusCode ?? 500) >= 300) reject(new Error(`provision: ${method} ${path} answered ${res.statusCode}: ${JSON.stringify(json.message)}`));
+          else resolve(json);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
   });
-  const json = (await res.json()) as T & { message?: unknown };
-  if (!res.ok) throw new Error(`provision: ${method} ${path} answered ${res.status}: ${JSON.stringify(json.message)}`);
-  return json;
 }
 
 /**

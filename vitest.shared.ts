@@ -6,10 +6,11 @@ import { defineProject, type UserWorkspaceConfig } from 'vitest/config';
  * export condition, so tests never need a build first.
  */
 export function project(name: string, extra: UserWorkspaceConfig['test'] = {}): UserWorkspaceConfig {
-  const conditions = ['@infisical-k8s/source', 'node', 'import', 'default'];
+  // Vite's own defaults, with our source condition first.
+  const conditions = ['@infisical-k8s/source', 'module', 'node', 'development|production'];
   return defineProject({
     resolve: { conditions },
-    ssr: { resolve: { conditions, externalConditions: ['node'] } },
+    ssr: { resolve: { conditions } },
     // Nest's DI reads constructor parameter types from decorator metadata.
     oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
     test: {

@@ -1,0 +1,114 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import {
+  createInfisicalConfig,
+  InfisicalK8sError,
+  isInfisicalK8sError,
+  type ConfigOutput,
+  type InfisicalConfig,
+  type InfisicalConfigOptions,
+} from '@infisical-k8s/core';
+import { sendUnavailable } from './problem.js';
+
+/** Core's options, plus how requests behave before the first snapshot. */
+export interface InfisicalMiddlewareOptions<S extends StandardSchemaV1 | undefined = undefined> extends InfisicalConfigOptions<S> {
+  /** How long a request waits for the first snapshot before a 503. Default 5000. */
+  waitForSecretsMs?: number;
+  /** `Retry-After` of that 503, in seconds. Default 5. */
+  retryAfterSeconds?: number;
+}
+
+/** The middleware, with the config's lifecycle attached. */
+export interface InfisicalMiddleware<T> extends RequestHandler {
+  /** The first validated snapshot: await it at boot to fail fast. */
+  ready(): Promise<T>;
+  /** The core config (snapshot, get, changes$, errors$, status, refresh). */
+  readonly config: InfisicalConfig<T>;
+  /** Stops refreshing; call it on shutdown. */
+  close(): Promise<void>;
+  /** A handler for a Kubernetes readiness probe: 200 when ready and fresh, else 503. */
+  readonly readiness: RequestHandler;
+  /** The typed snapshot of a request, for apps that avoid global augmentation. */
+  secretsOf(req: Request): T;
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new InfisicalK8sError('OPTIONS_INVALID', `${name} must be a non-negative number, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Express middleware that puts your typed Infisical secrets on `req.secrets` (and `res.locals.secrets`).
+ * Options are validated now (throws `OPTIONS_INVALID`), and loading starts at once.
+ *
+ * @example
+ * const secrets = infisical({ schema: z.object({ DATABASE_URL: z.string().url() }) });
+ * app.use(secrets);
+ * app.get('/ready', secrets.readiness);
+ * await secrets.ready();
+ */
+export function infisical<S extends StandardSchemaV1 | undefined = undefined>(options: InfisicalMiddlewareOptions<S> = {}): InfisicalMiddleware<ConfigOutput<S>> {
+  if (options === null || typeof options !== 'object') throw new InfisicalK8sError('OPTIONS_INVALID', 'infisical() takes an options object');
+  const { waitForSecretsMs, retryAfterSeconds, ...coreOptions } = options;
+  const wait = nonNegative('waitForSecretsMs', waitForSecretsMs, 5_000);
+  const retryAfter = nonNegative('retryAfterSeconds', retryAfterSeconds, 5);
+  const config = createInfisicalConfig<S>(coreOptions as InfisicalConfigOptions<S>);
+  // Before the first snapshot a rejection is expected and reported through errors$; keep it from being unhandled.
+  config.ready().catch(() => undefined);
+
+  type T = ConfigOutput<S>;
+  const attach = (req: Request, res: Response, snapshot: T) => {
+    (req as unknown as { secrets: T }).secrets = snapshot;
+    (req as unknown as { infisical: InfisicalConfig<T> }).infisical = config;
+    (res.locals as Record<string, unknown>).secrets = snapshot;
+  };
+
+  const firstSnapshot = (): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(config.status.lastError ? new InfisicalK8sError(config.status.lastError.code, config.status.lastError.message) : undefined), wait);
+      timer.unref();
+      config.ready().then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+
+  const middleware = function infisicalSecrets(req: Request, res: Response, next: NextFunction): void {
+    if (config.status.ready) {
+      attach(req, res, config.snapshot);
+      next();
+      return;
+    }
+    firstSnapshot().then(
+      (snapshot) => {
+        attach(req, res, snapshot);
+        next();
+      },
+      (error: unknown) => sendUnavailable(res, retryAfter, isInfisicalK8sError(error) ? error : undefined),
+    );
+  } as InfisicalMiddleware<T>;
+
+  const readiness = function infisicalReadiness(_req: Request, res: Response): void {
+    const status = config.status;
+    const ready = config.isReady();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', stale: status.stale, ...(status.lastError ? { code: status.lastError.code } : {}) });
+  };
+
+  Object.defineProperties(middleware, {
+    config: { value: config, enumerable: true },
+    readiness: { value: readiness, enumerable: true },
+    ready: { value: () => config.ready() },
+    close: { value: () => config.close() },
+    secretsOf: { value: (req: Request) => (req as unknown as { secrets: T }).secrets ?? config.snapshot },
+  });
+  return middleware;
+}

@@ -1,0 +1,117 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { rm } from 'node:fs/promises';
+import express from 'express';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { z } from 'zod';
+import { startEmulator, provision, type Emulator, type Provisioned } from '@infisical-k8s/emulator';
+import { infisical, type InfisicalMiddleware } from '@infisical-k8s/express';
+
+const schema = z.object({ GREETING: z.string(), PORT: z.coerce.number() });
+
+let emu: Emulator | undefined;
+let app: Provisioned | undefined;
+let server: Server | undefined;
+let mw: InfisicalMiddleware<unknown> | undefined;
+
+afterEach(async () => {
+  await mw?.close();
+  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  await emu?.close();
+  if (app) await rm(app.projected.dir, { recursive: true, force: true });
+  emu = app = server = mw = undefined;
+});
+
+async function listen(handler: express.Express): Promise<string> {
+  server = handler.listen(0, '127.0.0.1');
+  await new Promise((r) => server!.once('listening', r));
+  return `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
+}
+
+async function setup(extra: Parameters<typeof infisical<typeof schema>>[0] = {}) {
+  emu = await startEmulator();
+  app = await provision(emu, { secrets: { GREETING: 'hello', PORT: '8080' } });
+  const secrets = infisical({
+    siteUrl: emu.infisicalUrl,
+    kubernetesAuth: { identityId: app.identityId, tokenPath: app.projected.path },
+    secrets: { projectId: app.projectId, environment: 'prod' },
+    schema,
+    logger: { warn: () => undefined, error: () => undefined },
+    ...extra,
+  });
+  mw = secrets as InfisicalMiddleware<unknown>;
+  const web = express();
+  web.use(secrets);
+  web.get('/ready', secrets.readiness);
+  web.get('/', (req, res) => {
+    const s = secrets.secretsOf(req);
+    res.json({ greeting: s.GREETING, port: s.PORT, fromLocals: (res.locals.secrets as { GREETING: string }).GREETING });
+  });
+  return { secrets, url: await listen(web) };
+}
+
+describe('Function: infisical', () => {
+  it('puts the typed snapshot on req.secrets and res.locals', async () => {
+    const { secrets, url } = await setup();
+    await secrets.ready();
+    const body = await (await fetch(url)).json();
+    expect(body).toEqual({ greeting: 'hello', port: 8080, fromLocals: 'hello' });
+    expectTypeOf(secrets.secretsOf).returns.toEqualTypeOf<{ GREETING: string; PORT: number }>();
+  });
+
+  it('serves changes and keeps working across token-file rotation', async () => {
+    const { secrets, url } = await setup({ push: false });
+    await secrets.ready();
+    emu!.setSecret({ projectId: app!.projectId, environment: 'prod', key: 'GREETING', value: 'changed' });
+    await app!.projected.rotate();
+    await secrets.config.refresh();
+    expect(((await (await fetch(url)).json()) as { greeting: string }).greeting).toBe('changed');
+  });
+
+  it('answers 503 problem+json with Retry-After while secrets cannot load, leaking nothing', async () => {
+    const { url } = await setup({ kubernetesAuth: { identityId: 'missing-identity', tokenPath: '/nonexistent/token' }, waitForSecretsMs: 100, push: false });
+    const res = await fetch(url);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(await res.json()).toMatchObject({ status: 503, code: 'TOKEN_FILE_MISSING' });
+    expect((await fetch(`${url}/ready`)).status).toBe(503);
+  });
+
+  it('after the first snapshot, an outage never reaches requests', async () => {
+    const { secrets, url } = await setup({ push: false });
+    await secrets.ready();
+    emu!.faults.inject({ route: 'GET /api/v4/secrets', status: 503 });
+    await secrets.config.refresh().catch(() => undefined);
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { greeting: string }).greeting).toBe('hello');
+  });
+
+  it('validates options synchronously', () => {
+    expect(() => infisical({ waitForSecretsMs: -1, kubernetesAuth: { identityId: 'x' }, secrets: { projectId: 'p', environment: 'e' } })).toThrow(/waitForSecretsMs/);
+    const env = { ...process.env };
+    delete process.env.INFISICAL_KUBERNETES_IDENTITY_ID;
+    delete process.env.INFISICAL_MACHINE_IDENTITY_ID;
+    delete process.env.INFISICAL_IDENTITY_ID;
+    try {
+      expect(() => infisical()).toThrow(/INFISICAL_KUBERNETES_IDENTITY_ID/);
+    } finally {
+      process.env = env;
+    }
+  });
+
+  it('works from environment variables alone', async () => {
+    emu = await startEmulator();
+    app = await provision(emu, { secrets: { GREETING: 'from env' } });
+    const saved = { ...process.env };
+    Object.assign(process.env, app.env);
+    try {
+      const secrets = infisical({ push: false });
+      mw = secrets as InfisicalMiddleware<unknown>;
+      expect(await secrets.ready()).toEqual({ GREETING: 'from env' });
+    } finally {
+      process.env = saved;
+    }
+  });
+});

@@ -95,6 +95,8 @@ class Engine<T> implements InfisicalConfig<T> {
   #inFlight: Promise<T> | undefined;
   #again: RefreshReason | undefined;
   #waiters = new Set<Waiter<T>>();
+  /** Holds the event loop open while someone awaits the first snapshot: every other timer is unref'd. */
+  #keepAlive: NodeJS.Timeout | undefined;
   #pollTimer: ClockTimer | undefined;
   #retryTimer: ClockTimer | undefined;
   #fileTimer: ClockTimer | undefined;
@@ -223,6 +225,7 @@ class Engine<T> implements InfisicalConfig<T> {
       const waiter: Waiter<T> = { resolve, reject, attemptsLeft: this.#o.initialRetries, timer: undefined };
       waiter.timer = this.#o.clock.setTimeout(() => {
         this.#waiters.delete(waiter);
+        this.#releaseKeepAlive();
         const last = this.#lastError;
         reject(
           new InfisicalK8sError(last?.code ?? 'INFISICAL_UNREACHABLE', `No secrets after ${this.#o.readyTimeoutMs} ms (readyTimeoutMs)${last ? `: ${last.message}` : ''}`),
@@ -230,7 +233,14 @@ class Engine<T> implements InfisicalConfig<T> {
       }, this.#o.readyTimeoutMs);
       waiter.timer.unref?.();
       this.#waiters.add(waiter);
+      this.#keepAlive ??= setInterval(() => undefined, 60_000);
     });
+  }
+
+  #releaseKeepAlive(): void {
+    if (this.#waiters.size > 0 || !this.#keepAlive) return;
+    clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
   }
 
   refresh(): Promise<T> {
@@ -259,6 +269,7 @@ class Engine<T> implements InfisicalConfig<T> {
           waiter.resolve(value);
         }
         this.#waiters.clear();
+        this.#releaseKeepAlive();
       },
       (error: InfisicalK8sError) => {
         for (const waiter of this.#waiters) {
@@ -269,6 +280,7 @@ class Engine<T> implements InfisicalConfig<T> {
             waiter.reject(error);
           }
         }
+        this.#releaseKeepAlive();
       },
     );
     return run;
@@ -421,6 +433,7 @@ class Engine<T> implements InfisicalConfig<T> {
       waiter.reject(new InfisicalK8sError('CLOSED', 'The Infisical config was closed before secrets loaded.'));
     }
     this.#waiters.clear();
+    this.#releaseKeepAlive();
     await this.#inFlight?.catch(() => undefined);
     await this.#tokens.close(this.#o.revokeOnClose);
     await this.#client.close();

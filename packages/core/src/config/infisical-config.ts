@@ -467,6 +467,6 @@ class Engine<T> implements InfisicalConfig<T> {
  * const { PORT } = await config.ready();
  */
 export function createInfisicalConfig<S extends StandardSchemaV1 | undefined = undefined>(options: InfisicalConfigOptions<S> = {}): InfisicalConfig<ConfigOutput<S>> {
-  const resolved = resolveOptions(options as InfisicalConfigOptions);
+  const resolved = resolveOptions(options as InfisicalConfigOptions, options.env ?? process.env);
   return new Engine<ConfigOutput<S>>(resolved, options.schema);
 }

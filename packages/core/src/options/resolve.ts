@@ -55,7 +55,7 @@ const consoleLogger: InfisicalLogger = {
   error: (message) => console.error(`[infisical-k8s] ${message}`),
 };
 
-function fromEnv(env: NodeJS.ProcessEnv, names: readonly string[]): string | undefined {
+function fromEnv(env: Record<string, string | undefined>, names: readonly string[]): string | undefined {
   for (const name of names) {
     const value = env[name]?.trim();
     if (value) return value;
@@ -75,7 +75,7 @@ function positive(name: string, value: number | undefined, fallback: number, all
   return value;
 }
 
-function resolveSource(source: SecretSourceOptions, env: NodeJS.ProcessEnv, index: number, single: boolean): ResolvedSource {
+function resolveSource(source: SecretSourceOptions, env: Record<string, string | undefined>, index: number, single: boolean): ResolvedSource {
   const at = single ? 'secrets' : `secrets[${index}]`;
   const projectId = source.projectId ?? (single ? fromEnv(env, ENVIRONMENT_VARIABLES.projectId) : undefined);
   const environment = source.environment ?? (single ? fromEnv(env, ENVIRONMENT_VARIABLES.environment) : undefined);
@@ -99,7 +99,7 @@ function resolveSource(source: SecretSourceOptions, env: NodeJS.ProcessEnv, inde
  * Validates options up front and fills defaults from the environment. Throws `OPTIONS_INVALID`
  * naming the missing option and its environment variable.
  */
-export function resolveOptions(options: InfisicalConfigOptions<never> | InfisicalConfigOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+export function resolveOptions(options: InfisicalConfigOptions<never> | InfisicalConfigOptions, env: Record<string, string | undefined> = process.env): ResolvedOptions {
   if (options !== undefined && (options === null || typeof options !== 'object')) invalid('options must be an object');
   const siteUrl = (options.siteUrl ?? fromEnv(env, ENVIRONMENT_VARIABLES.siteUrl) ?? DEFAULT_SITE_URL).replace(/\/+$/, '');
   try {

@@ -73,6 +73,8 @@ export interface InfisicalConfigOptions<S extends StandardSchemaV1 | undefined =
   random?: () => number;
   /** How often the token file is checked for rotation, besides fs.watch. Default 30 000. */
   tokenFileCheckIntervalMs?: number;
+  /** Where the environment variables are read from. Default `process.env`. */
+  env?: Record<string, string | undefined>;
   /** Passed to the node-infisical client. */
   client?: { timeoutMs?: number; retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number } | false };
 }

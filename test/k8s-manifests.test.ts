@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { ENVIRONMENT_VARIABLES, PROJECTED_TOKEN_PATH } from '@infisical-k8s/core';
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'k8s');
+type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const load = (file: string): Doc[] => parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((d) => d.toJSON() as Doc);
+
+const EMULATOR_DEFAULTS = { namespace: 'default', name: 'infisical-auth', audience: 'infisical', reviewer: 'infisical-token-reviewer' };
+
+describe('examples/k8s manifests agree with the library defaults', () => {
+  it('the pod and the deployment mount a projected token with our audience at our default path', () => {
+    const pod = load('pod.yaml')[0]!;
+    const deployment = load('deployment.yaml')[0]!;
+    for (const spec of [pod.spec, deployment.spec.template.spec]) {
+      expect(spec.serviceAccountName).toBe(EMULATOR_DEFAULTS.name);
+      const volume = spec.volumes.find((v: Doc) => v.projected);
+      const source = volume.projected.sources[0].serviceAccountToken;
+      expect(source.audience).toBe(EMULATOR_DEFAULTS.audience);
+      const mount = spec.containers[0].volumeMounts.find((m: Doc) => m.name === volume.name);
+      expect(`${mount.mountPath}/${source.path}`).toBe(PROJECTED_TOKEN_PATH);
+      expect(mount.readOnly).toBe(true);
+    }
+  });
+
+  it('the deployment sets the environment variables core reads and probes the readiness route', () => {
+    const container = load('deployment.yaml')[0]!.spec.template.spec.containers[0];
+    const names = container.env.map((e: Doc) => e.name);
+    for (const key of ['siteUrl', 'identityId', 'tokenPath', 'projectId', 'environment', 'secretPath'] as const) {
+      expect(names).toContain(ENVIRONMENT_VARIABLES[key][0]);
+    }
+    expect(container.env.find((e: Doc) => e.name === 'INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH').value).toBe(PROJECTED_TOKEN_PATH);
+    expect(container.readinessProbe.httpGet.path).toBe('/ready');
+    expect(container.livenessProbe.httpGet.path).toBe('/healthz');
+  });
+
+  it('the service accounts and the reviewer binding match the seed', () => {
+    expect(load('service-account.yaml')[0]).toMatchObject({ kind: 'ServiceAccount', metadata: { name: EMULATOR_DEFAULTS.name, namespace: EMULATOR_DEFAULTS.namespace } });
+    const [reviewer, binding] = load('token-reviewer.yaml');
+    expect(reviewer).toMatchObject({ kind: 'ServiceAccount', metadata: { name: EMULATOR_DEFAULTS.reviewer } });
+    expect(binding).toMatchObject({
+      kind: 'ClusterRoleBinding',
+      roleRef: { kind: 'ClusterRole', name: 'system:auth-delegator' },
+      subjects: [{ kind: 'ServiceAccount', name: EMULATOR_DEFAULTS.reviewer, namespace: EMULATOR_DEFAULTS.namespace }],
+    });
+  });
+});

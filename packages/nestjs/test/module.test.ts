@@ -147,3 +147,18 @@ describe('Module: InfisicalModule', () => {
     await loader.config.close();
   });
 });
+
+describe('Module: InfisicalModule options', () => {
+  it('rejects missing options at module creation with a clear error', async () => {
+    const saved = { ...process.env };
+    for (const key of Object.keys(process.env)) if (key.startsWith('INFISICAL_')) delete process.env[key];
+    try {
+      @Module({ imports: [InfisicalModule.forRoot({ push: false })] })
+      class BareModule {}
+      const error = await NestFactory.create(BareModule, { logger: false, abortOnError: false }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'OPTIONS_INVALID', message: expect.stringContaining('INFISICAL_KUBERNETES_IDENTITY_ID') });
+    } finally {
+      process.env = saved;
+    }
+  });
+});

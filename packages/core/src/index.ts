@@ -1,14 +1,8 @@
-export {
-  createInfisicalConfig,
-  type InfisicalConfig,
-  type ConfigOutput,
-  type ConfigChange,
-  type ConfigStatus,
-  type RefreshReason,
-} from './config/infisical-config.js';
+export { createInfisicalConfig } from './config/infisical-config.js';
+export type { InfisicalConfig, ConfigOutput, ConfigChange, ConfigStatus, RefreshReason } from './config/types.js';
 export type { InfisicalConfigOptions, SecretSourceOptions, InfisicalLogger } from './options/types.js';
 export { ENVIRONMENT_VARIABLES, PROJECTED_TOKEN_PATH, SERVICE_ACCOUNT_TOKEN_PATH, DEFAULT_SITE_URL } from './options/resolve.js';
 export { type Clock, type ClockTimer, systemClock, ManualClock } from './clock/clock.js';
 export { InfisicalK8sError, isInfisicalK8sError, type ConfigIssue } from './errors/error.js';
 export { errorCatalog, type InfisicalErrorCode } from './errors/codes.js';
-export { scrub as redact } from './config/validate.js';
+export { redact } from './redact/redact.js';

@@ -9,7 +9,7 @@ export function deepFreeze<T>(value: T): T {
 
 /** Keys whose raw value was added, removed or changed. */
 export function changedKeys(previous: Record<string, string> | undefined, next: Record<string, string>): string[] {
-  if (!previous) return Object.keys(next).sort();
+  if (!previous) return Object.keys(next).toSorted();
   const keys = new Set([...Object.keys(previous), ...Object.keys(next)]);
-  return [...keys].filter((key) => previous[key] !== next[key]).sort();
+  return [...keys].filter((key) => previous[key] !== next[key]).toSorted();
 }

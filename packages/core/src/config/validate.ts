@@ -1,32 +1,33 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { InfisicalK8sError, type ConfigIssue } from '../errors/error.js';
+import { redact } from '../redact/redact.js';
 
 function pathOf(issue: StandardSchemaV1.Issue): string {
   if (!issue.path || issue.path.length === 0) return '(root)';
   return issue.path.map((segment) => String(typeof segment === 'object' && segment !== null ? segment.key : segment)).join('.');
 }
 
-/** Values long enough to be recognisable are removed from messages; longest first so overlaps go whole. */
-export function scrub(message: string, values: Iterable<string>): string {
-  let text = message
-    // valibot: `... but received "value"`; zod 3 enums: `received 'value'`
+/**
+ * A schema message with the input taken out: schema libraries echo it (valibot ends `Received "<value>"`,
+ * Zod 3 enums say `received '<value>'`), so strip those tails, then remove every fetched value anywhere.
+ */
+export function scrubIssueMessage(message: string, values: Iterable<string>): string {
+  const text = message
     .replace(/,?\s*(but\s+)?received\s+("([^"\\]|\\.)*"|'([^'\\]|\\.)*'|`[^`]*`)/gi, '')
-    .replace(/\s*Received\s+.*$/i, '');
-  const sorted = [...new Set(values)].filter((v) => v.length >= 2).sort((a, b) => b.length - a.length);
-  for (const value of sorted) text = text.split(value).join('[redacted]');
-  return text;
+    .replace(/,?\s*Received\s+.*$/is, '');
+  return redact(text, values).trim() || 'Invalid value';
 }
 
 /**
- * Runs any Standard Schema. Any truthy `issues` is a failure even when `value` is present (valibot
- * returns both). The error lists every failing key and never the input.
+ * Runs any Standard Schema (awaiting async ones). Any truthy `issues` is a failure even when `value` is
+ * present (valibot returns both). The error lists every failing key path and never the input, the raw
+ * issues or what was received.
  */
 export async function validateSecrets<S extends StandardSchemaV1>(schema: S, raw: Record<string, string>): Promise<StandardSchemaV1.InferOutput<S>> {
-  let result = schema['~standard'].validate(raw);
-  if (result instanceof Promise) result = await result;
+  const result = await schema['~standard'].validate(raw);
   if (result.issues) {
     const values = Object.values(raw);
-    const issues: ConfigIssue[] = result.issues.map((issue) => ({ path: pathOf(issue), message: scrub(issue.message, values) }));
+    const issues: ConfigIssue[] = result.issues.map((issue) => ({ path: pathOf(issue), message: scrubIssueMessage(String(issue.message), values) }));
     const keys = [...new Set(issues.map((i) => i.path))];
     throw new InfisicalK8sError(
       'CONFIG_INVALID',

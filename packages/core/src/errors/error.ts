@@ -1,6 +1,13 @@
 import { inspect } from 'node:util';
 import { errorCatalog, type InfisicalErrorCode } from './codes.js';
 
+/** JWT-shaped text (a header that starts `eyJ`, three base64url parts): never let one through, whatever echoed it. */
+const JWT_LIKE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
+
+function scrubTokens(text: string): string {
+  return text.replace(JWT_LIKE, '[redacted token]');
+}
+
 /** One failing key of a schema, with a message scrubbed of every fetched value. */
 export interface ConfigIssue {
   path: string;
@@ -21,10 +28,10 @@ export class InfisicalK8sError extends Error {
   readonly issues: readonly ConfigIssue[] | undefined;
 
   constructor(code: InfisicalErrorCode, message: string, options: { hint?: string; status?: number; issues?: ConfigIssue[]; cause?: unknown } = {}) {
-    super(message);
+    super(scrubTokens(message));
     this.name = 'InfisicalK8sError';
     this.code = code;
-    this.hint = options.hint ?? errorCatalog[code].hint;
+    this.hint = scrubTokens(options.hint ?? errorCatalog[code].hint);
     this.status = options.status;
     this.issues = options.issues ? Object.freeze([...options.issues]) : undefined;
     // `cause` stays off the enumerable surface: a transport error could echo more than we show.

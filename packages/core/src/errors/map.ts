@@ -41,10 +41,10 @@ function fromApiError(e: InfisicalApiError, ctx: FailureContext): InfisicalK8sEr
         `Infisical refused the login: the token's audience${ctx.audiences?.length ? ` (${ctx.audiences.join(', ')})` : ''} does not match the auth method's allowedAudience (HTTP ${e.status}).`,
       );
     }
-    if (e.serverError?.startsWith('KubernetesTokenReviewer') || e.serverError === 'TokenReviewerPermissionError') {
+    if (e.serverError?.startsWith('KubernetesTokenReviewer') || e.serverError === 'KubernetesTokenReviewRequestError' || e.serverError === 'TokenReviewerPermissionError') {
       return make('TOKEN_REVIEW_FAILED', `Infisical could not review the service-account token: ${e.serverMessage} (HTTP ${e.status}).`);
     }
-    if (e.serverError && /^Kubernetes(ConnectionRefused|HostNotFound|ConnectionTimeout|CertificateError|ConnectionError|TokenReviewRequestError)$/.test(e.serverError)) {
+    if (e.serverError && /^Kubernetes(ConnectionRefused|HostNotFound|ConnectionTimeout|CertificateError|ConnectionError)$/.test(e.serverError)) {
       return make('KUBERNETES_UNREACHABLE', `Infisical could not reach the Kubernetes API server: ${e.serverMessage} (HTTP ${e.status}).`);
     }
     if (e.serverError === 'KubernetesTokenReviewError' || e.serverError === 'KubernetesUsernameParseError') {
@@ -53,8 +53,8 @@ function fromApiError(e: InfisicalApiError, ctx: FailureContext): InfisicalK8sEr
       }
       return make('UNAUTHORIZED', `Kubernetes did not authenticate the service-account token: ${e.serverMessage} (HTTP ${e.status}).`, 'The token file holds a token this cluster does not accept (wrong cluster, revoked account or signing key): check the projected volume and the identity\'s kubernetesHost.');
     }
-    if (e.status === 404) {
-      return make('IDENTITY_NOT_FOUND', `Infisical has no Kubernetes Auth for this identity ID (HTTP 404).`);
+    if (e.status === 404 || (e.status === 401 && message === 'Identity not found')) {
+      return make('IDENTITY_NOT_FOUND', `Infisical has no Kubernetes Auth for this identity ID (HTTP ${e.status}: ${e.serverMessage}).`);
     }
     if (e.status === 401) return make('UNAUTHORIZED', `Infisical refused the login: ${e.serverMessage} (HTTP 401).`);
   }

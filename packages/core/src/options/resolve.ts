@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { InfisicalK8sError } from '../errors/error.js';
 import { systemClock, type Clock } from '../clock/clock.js';
 import type { InfisicalConfigOptions, InfisicalLogger, SecretSourceOptions } from './types.js';
+import type { BackoffPolicy } from '../util/backoff.js';
 
 export const PROJECTED_TOKEN_PATH = '/var/run/secrets/infisical/token';
 export const SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -41,7 +42,7 @@ export interface ResolvedOptions {
   maxStalenessMs: number;
   readyTimeoutMs: number;
   initialRetries: number;
-  backoff: { initialMs: number; maxMs: number; multiplier: number };
+  backoff: BackoffPolicy;
   revokeOnClose: boolean;
   logger: InfisicalLogger;
   clock: Clock;

@@ -1,95 +1,211 @@
-import { InfisicalApiError, type EventRegistration, type InfisicalClient } from 'node-infisical';
+import { InfisicalApiError, type EventRegistration, type InfisicalClient, type ProjectEvent } from 'node-infisical';
 import type { Clock, ClockTimer } from '../clock/clock.js';
 import type { InfisicalLogger } from '../options/types.js';
-import type { ResolvedSource } from '../options/resolve.js';
-import { backoffDelay } from '../util/backoff.js';
+import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
+
+/** A folder whose changes matter: a source, or a folder one of its sources imports. */
+export interface WatchedLocation {
+  projectId: string;
+  environment: string;
+  secretPath: string;
+  /** Changes in sub-folders matter too. */
+  recursive: boolean;
+}
 
 export interface PushEvents {
   /** A relevant secret changed on the server. */
   onChange(): void;
-  /** The stream (re)connected: events are not replayed, so refetch once. */
-  onConnected(reconnect: boolean): void;
-  /** The server refused subscriptions for good: poll instead. */
+  /** A stream came back after a break: events are not replayed, so refetch once. */
+  onReconnected(): void;
+  /** The server refused subscriptions for good (plan, permission): poll instead. */
   onRefused(reason: string): void;
 }
 
-const EVENTS = ['secret:create', 'secret:update', 'secret:delete', 'secret:import-mutation'] as const;
+export interface PushAuth {
+  use(): Promise<number>;
+  invalidate(generation: number): void;
+}
 
-/**
- * Server-sent secret-change events, one stream per project: reconnects with backoff, refetches after
- * each reconnect, and gives up (to polling) when the server refuses (plan, permission).
- */
-export class PushSubscription {
+export interface PushOptions {
+  clock: Clock;
+  logger: InfisicalLogger;
+  random: () => number;
+  backoff: BackoffPolicy;
+}
+
+const EVENTS = ['secret:create', 'secret:update', 'secret:delete', 'secret:import-mutation'] as const;
+/** The server accepts 1 to 10 registrations per subscription. */
+const MAX_REGISTRATIONS = 10;
+const LOCATIONS_PER_STREAM = Math.floor(MAX_REGISTRATIONS / EVENTS.length);
+/** A stream that ends sooner than this after opening counts as a failure (backoff), not a server-side timeout. */
+const MIN_HEALTHY_STREAM_MS = 1_000;
+
+/** Drops locations another one already covers (the server matches paths by prefix). */
+function prune(locations: WatchedLocation[]): WatchedLocation[] {
+  const unique = new Map(locations.map((l) => [`${l.projectId}\0${l.environment}\0${l.secretPath}`, l]));
+  const list = [...unique.values()];
+  return list
+    .filter((l) => !list.some((o) => o !== l && o.recursive && o.projectId === l.projectId && o.environment === l.environment && covers(o.secretPath, l.secretPath)))
+    .toSorted((a, b) => `${a.projectId}\0${a.environment}\0${a.secretPath}`.localeCompare(`${b.projectId}\0${b.environment}\0${b.secretPath}`));
+}
+
+function covers(parent: string, child: string): boolean {
+  if (parent === child) return true;
+  const prefix = parent.endsWith('/') ? parent : `${parent}/`;
+  return child.startsWith(prefix);
+}
+
+/** Whether an event's payload touches a watched folder; anything unparseable counts as relevant. */
+function relevant(event: ProjectEvent, locations: readonly WatchedLocation[]): boolean {
+  if (event.event === 'error' || event.event === 'ping') return false;
+  const data = event.data as { data?: { payload?: unknown }; payload?: unknown; environment?: unknown; secretPath?: unknown } | undefined;
+  const raw = data?.data?.payload ?? data?.payload ?? data;
+  const items = (Array.isArray(raw) ? raw : [raw]) as Array<{ environment?: unknown; secretPath?: unknown } | undefined>;
+  const parsed = items.filter((i): i is { environment: string; secretPath: string } => typeof i?.environment === 'string' && typeof i.secretPath === 'string');
+  if (parsed.length === 0) return true;
+  return parsed.some((item) =>
+    locations.some((l) => l.environment === item.environment && (l.recursive ? covers(l.secretPath, item.secretPath) : l.secretPath === item.secretPath)),
+  );
+}
+
+/** One SSE subscription: connects, reads, reconnects with backoff until stopped or refused. */
+class EventStream {
   readonly #abort = new AbortController();
   #timer: ClockTimer | undefined;
   #failures = 0;
-  #refused = false;
-  #connected = 0;
+  connected = false;
 
   constructor(
     private readonly client: InfisicalClient,
-    private readonly sources: readonly ResolvedSource[],
-    private readonly auth: { use(): Promise<void>; invalidate(): void },
-    private readonly o: { clock: Clock; logger: InfisicalLogger; random: () => number; backoff: { initialMs: number; maxMs: number; multiplier: number } },
-    private readonly events: PushEvents,
+    private readonly auth: PushAuth,
+    private readonly o: PushOptions,
+    private readonly projectId: string,
+    private readonly locations: readonly WatchedLocation[],
+    private readonly owner: { events: PushEvents; refuse(reason: string): void; refused(): boolean },
   ) {}
 
-  get active(): boolean {
-    return !this.#refused && this.#connected > 0;
-  }
-
-  get refused(): boolean {
-    return this.#refused;
-  }
-
   start(): void {
-    const projects = new Map<string, EventRegistration[]>();
-    for (const source of this.sources) {
-      const list = projects.get(source.projectId) ?? [];
-      for (const event of EVENTS) list.push({ event, conditions: { environmentSlug: source.environment, secretPath: source.secretPath } });
-      projects.set(source.projectId, list.slice(0, 10));
-    }
-    for (const [projectId, register] of projects) void this.#connect(projectId, register, false);
+    void this.#connect(false);
   }
 
-  async #connect(projectId: string, register: EventRegistration[], reconnect: boolean): Promise<void> {
-    if (this.#abort.signal.aborted || this.#refused) return;
+  async #connect(reconnect: boolean): Promise<void> {
+    if (this.#abort.signal.aborted || this.owner.refused()) return;
+    const register: EventRegistration[] = this.locations.flatMap((l) =>
+      EVENTS.map((event) => ({ event, conditions: { environmentSlug: l.environment, secretPath: l.secretPath } })),
+    );
+    let generation = -1;
     try {
-      await this.auth.use();
-      const stream = await this.client.events.subscribe({ projectId, register, signal: this.#abort.signal });
+      generation = await this.auth.use();
+      const stream = await this.client.events.subscribe({ projectId: this.projectId, register, signal: this.#abort.signal });
       const openedAt = this.o.clock.now();
-      this.#connected += 1;
-      this.events.onConnected(reconnect);
+      this.connected = true;
+      if (reconnect) this.owner.events.onReconnected();
       try {
-        for await (const event of stream) {
-          if (event.event.startsWith('secret:') || event.event === 'secret-manager') this.events.onChange();
-        }
+        for await (const event of stream) if (relevant(event, this.locations)) this.owner.events.onChange();
       } finally {
-        this.#connected -= 1;
+        this.connected = false;
       }
-      // A stream that ends at once is a failure in disguise: back off rather than spin.
-      if (this.o.clock.now() - openedAt < 1_000) this.#failures += 1;
-      else this.#failures = 0;
+      // The server closes streams on its own (timeouts); one that ends at once is a failure in disguise.
+      this.#failures = this.o.clock.now() - openedAt < MIN_HEALTHY_STREAM_MS ? this.#failures + 1 : 0;
     } catch (error) {
       if (this.#abort.signal.aborted) return;
-      if (error instanceof InfisicalApiError && (error.status === 401 || (error.status === 403 && error.serverError === 'TokenError'))) {
-        this.auth.invalidate();
-      } else if (error instanceof InfisicalApiError && [400, 402, 403, 404].includes(error.status)) {
-        this.#refused = true;
-        this.events.onRefused(`${error.status} ${error.serverMessage}`);
-        return;
+      if (error instanceof InfisicalApiError) {
+        if (error.status === 401 || (error.status === 403 && error.serverError === 'TokenError')) {
+          this.auth.invalidate(generation);
+        } else if ([400, 402, 403, 404].includes(error.status)) {
+          this.owner.refuse(`HTTP ${error.status}: ${error.serverMessage}`);
+          return;
+        }
       }
       this.#failures += 1;
     }
     if (this.#abort.signal.aborted) return;
-    // The server closes streams on its own (timeouts): reconnect, with backoff only after failures.
     const delay = this.#failures === 0 ? 0 : backoffDelay(this.#failures - 1, this.o.backoff, this.o.random);
-    this.#timer = this.o.clock.setTimeout(() => void this.#connect(projectId, register, true), delay);
+    this.#timer = this.o.clock.setTimeout(() => void this.#connect(true), delay);
     this.#timer.unref?.();
   }
 
   stop(): void {
     this.#abort.abort();
     if (this.#timer) this.o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.connected = false;
+  }
+}
+
+/**
+ * Server-sent secret-change events for every watched folder (sources and the folders they import):
+ * as few streams as the server's 10-registration limit allows, reconnecting with backoff, refetching
+ * after each reconnect, and giving up for polling when the server refuses (plan, permission).
+ */
+export class PushSubscription {
+  readonly #client: InfisicalClient;
+  readonly #auth: PushAuth;
+  readonly #o: PushOptions;
+  readonly #events: PushEvents;
+  readonly #streams = new Map<string, EventStream>();
+  #refused = false;
+  #stopped = false;
+
+  constructor(client: InfisicalClient, auth: PushAuth, options: PushOptions, events: PushEvents) {
+    this.#client = client;
+    this.#auth = auth;
+    this.#o = options;
+    this.#events = events;
+  }
+
+  /** Every stream is connected. */
+  get active(): boolean {
+    if (this.#refused || this.#streams.size === 0) return false;
+    for (const stream of this.#streams.values()) if (!stream.connected) return false;
+    return true;
+  }
+
+  get refused(): boolean {
+    return this.#refused;
+  }
+
+  /** Subscribes to exactly these folders, keeping streams whose registrations did not change. */
+  watch(locations: WatchedLocation[]): void {
+    if (this.#stopped || this.#refused) return;
+    const byProject = new Map<string, WatchedLocation[]>();
+    for (const l of prune(locations)) byProject.set(l.projectId, [...(byProject.get(l.projectId) ?? []), l]);
+    const wanted = new Map<string, { projectId: string; locations: WatchedLocation[] }>();
+    for (const [projectId, list] of byProject) {
+      for (let i = 0; i < list.length; i += LOCATIONS_PER_STREAM) {
+        const chunk = list.slice(i, i + LOCATIONS_PER_STREAM);
+        wanted.set(JSON.stringify([projectId, chunk]), { projectId, locations: chunk });
+      }
+    }
+    for (const [key, stream] of this.#streams) {
+      if (!wanted.has(key)) {
+        stream.stop();
+        this.#streams.delete(key);
+      }
+    }
+    for (const [key, { projectId, locations: chunk }] of wanted) {
+      if (this.#streams.has(key)) continue;
+      const stream = new EventStream(this.#client, this.#auth, this.#o, projectId, chunk, {
+        events: this.#events,
+        refuse: (reason) => this.#refuse(reason),
+        refused: () => this.#refused,
+      });
+      this.#streams.set(key, stream);
+      stream.start();
+    }
+  }
+
+  #refuse(reason: string): void {
+    if (this.#refused) return;
+    this.#refused = true;
+    for (const stream of this.#streams.values()) stream.stop();
+    this.#streams.clear();
+    this.#events.onRefused(reason);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const stream of this.#streams.values()) stream.stop();
+    this.#streams.clear();
   }
 }

@@ -3,7 +3,7 @@ import type { Clock, ClockTimer } from '../clock/clock.js';
 import { toInfisicalK8sError } from '../errors/map.js';
 import type { InfisicalK8sError } from '../errors/error.js';
 import type { InfisicalLogger } from '../options/types.js';
-import { backoffDelay } from '../util/backoff.js';
+import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import { describeAccessToken, type AccessTokenInfo } from './access-token.js';
 import { readServiceAccountToken, type TokenClaims } from './token-file.js';
 
@@ -14,7 +14,7 @@ export interface TokenManagerOptions {
   clock: Clock;
   logger: InfisicalLogger;
   random: () => number;
-  backoff: { initialMs: number; maxMs: number; multiplier: number };
+  backoff: BackoffPolicy;
 }
 
 export interface TokenEvents {
@@ -24,8 +24,10 @@ export interface TokenEvents {
   onError(error: InfisicalK8sError): void;
 }
 
-/** Never act on a token this close to its expiry: log in instead. */
+/** Never send a token this close to its expiry: log in instead. */
 const EXPIRY_MARGIN_MS = 5_000;
+/** Log in this long before the max TTL ends (capped at a tenth of the TTL for short-lived tokens). */
+const MAX_TTL_MARGIN_MS = 60_000;
 
 /**
  * The access token's life: log in, renew at about two thirds of its remaining life, log in again
@@ -39,6 +41,8 @@ export class TokenManager {
   readonly #events: TokenEvents;
   #info: AccessTokenInfo | undefined;
   #claims: TokenClaims | undefined;
+  /** Bumped at every login: a 401 on a call made with an older token must not throw away a newer one. */
+  #generation = 0;
   #uses = 0;
   #renewRefused = false;
   #login: Promise<void> | undefined;
@@ -65,18 +69,22 @@ export class TokenManager {
     return this.#info?.expiresAt;
   }
 
-  /** Ensures a usable access token is held by the client (logging in if needed) and counts one use. */
-  async use(): Promise<void> {
-    const now = this.#o.clock.now();
+  /**
+   * Ensures the client holds a usable access token (logging in if needed) and counts one use of it.
+   * Returns the token's generation, to hand back to `invalidate` if the server rejects the call.
+   */
+  async use(): Promise<number> {
     const info = this.#info;
-    const exhausted = info && info.usesLimit > 0 && this.#uses >= info.usesLimit;
-    if (!info || now >= info.expiresAt - EXPIRY_MARGIN_MS || exhausted) await this.login();
+    // A use-limited token is replaced before its last use is spent, so no call ever gets the 401.
+    const exhausted = info !== undefined && info.usesLimit > 0 && this.#uses >= info.usesLimit;
+    if (!info || this.#o.clock.now() >= info.expiresAt - EXPIRY_MARGIN_MS || exhausted) await this.login();
     this.#uses += 1;
+    return this.#generation;
   }
 
-  /** The server rejected the token (401, 403 TokenError): the next `use()` logs in. */
-  invalidate(): void {
-    this.#info = undefined;
+  /** The server rejected a call made with this generation's token (401, 403 TokenError): the next `use()` logs in. */
+  invalidate(generation: number): void {
+    if (generation === this.#generation) this.#info = undefined;
   }
 
   /** Logs in with the token file as it is now. Concurrent callers share one login. */
@@ -91,11 +99,13 @@ export class TokenManager {
   async #doLogin(): Promise<void> {
     let claims: TokenClaims | undefined;
     try {
+      // Fresh read every time: the kubelet rotates the file, and a remembered JWT is how other clients loop on failed logins.
       const { jwt, claims: read } = await readServiceAccountToken(this.#o.tokenPath);
       claims = read;
       this.#claims = read;
       const response = await this.#client.login({ kubernetesAuth: { identityId: this.#o.identityId, jwt } });
       this.stats.logins += 1;
+      this.#generation += 1;
       this.#info = describeAccessToken(response.accessToken, response, this.#o.clock.now());
       this.#uses = 0;
       this.#renewRefused = false;
@@ -122,28 +132,35 @@ export class TokenManager {
 
   async #doRenew(): Promise<void> {
     const before = this.#info;
+    const generation = this.#generation;
     try {
       const response = await this.#client.auth.renew();
+      if (generation !== this.#generation) return; // a login replaced the token meanwhile
       this.stats.renewals += 1;
       const info = describeAccessToken(response.accessToken, response, this.#o.clock.now(), before?.createdAt);
-      // A renewal that did not move the expiry (classic servers hand the same JWT back) cannot be repeated usefully.
+      // A renewal that did not move the expiry (the end of the max-TTL budget) cannot usefully be repeated.
       if (before && info.expiresAt <= before.expiresAt) this.#renewRefused = true;
+      // The renewed JWT keeps the lineage's use counter on the server, so ours carries on too.
       this.#info = { ...info, usesLimit: before?.usesLimit ?? info.usesLimit };
       this.#failures = 0;
       this.#schedule();
       this.#events.onToken('renew');
     } catch (error) {
       if (isRenewRefusedError(error)) {
-        // Refused for good (max TTL, exhausted, revoked): log in instead, and never ask again for this token.
+        // Refused for good (max TTL, exhausted, revoked, expired): log in, and never ask again for this lineage.
         this.stats.refusedRenewals += 1;
         this.#renewRefused = true;
+        this.#o.logger.debug?.('access token renewal refused by Infisical; logging in again', { status: (error as { status?: number }).status });
         return this.login();
       }
       throw toInfisicalK8sError(error, { phase: 'renew', siteUrl: this.#o.siteUrl });
     }
   }
 
-  /** The Go SDK's rule, with the Agent's 2/3: renew only when a renewal can give a whole TTL. */
+  /**
+   * The Go SDK's rule with the Agent's 2/3: renew at about two thirds of the remaining life, but only
+   * while a renewal can still give a whole TTL before the max TTL; otherwise log in, a margin before it.
+   */
   #schedule(): void {
     if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -151,8 +168,9 @@ export class TokenManager {
     if (this.#closed || !info || !Number.isFinite(info.expiresAt)) return;
     const now = this.#o.clock.now();
     const remaining = Math.max(0, info.expiresAt - now);
+    // 2/3 of the remaining life, minus up to 10 % jitter so a fleet started together spreads out.
     let at = now + remaining * (2 / 3) * (1 - 0.1 * this.#o.random());
-    if (info.maxExpiresAt > 0) at = Math.min(at, info.maxExpiresAt - Math.min(60_000, info.ttlMs / 10 || 60_000));
+    if (info.maxExpiresAt > 0) at = Math.min(at, info.maxExpiresAt - Math.min(MAX_TTL_MARGIN_MS, info.ttlMs / 10 || MAX_TTL_MARGIN_MS));
     at = Math.max(now, at);
     const renewalUseless = info.maxExpiresAt > 0 && info.maxExpiresAt - at < info.ttlMs;
     const action = this.#renewRefused || renewalUseless ? 'login' : 'renew';
@@ -179,13 +197,15 @@ export class TokenManager {
       if (action === 'renew') await this.#renewNow();
       else await this.login();
     } catch (error) {
+      if (this.#closed) return;
       const typed = toInfisicalK8sError(error, { phase: action, siteUrl: this.#o.siteUrl });
       this.#events.onError(typed);
+      const delay = backoffDelay(this.#failures, this.#o.backoff, this.#o.random);
       this.#failures += 1;
-      const delay = backoffDelay(this.#failures - 1, this.#o.backoff, this.#o.random);
       const info = this.#info;
       // While the current token still works, retry the same action; once it is gone, only a login helps.
       const next = info && this.#o.clock.now() + delay < info.expiresAt - EXPIRY_MARGIN_MS ? action : 'login';
+      if (this.#timer) return; // a login that succeeded meanwhile already scheduled the next step
       this.#timer = this.#o.clock.setTimeout(() => this.#track(this.#run(next)), delay);
       this.#timer.unref?.();
     }
@@ -196,6 +216,7 @@ export class TokenManager {
     this.#closed = true;
     if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+    await Promise.allSettled([this.#login, this.#renew]);
     if (revoke && this.#client.auth.accessToken) {
       await this.#client.auth.revoke().catch((error: unknown) => {
         this.#o.logger.warn(`could not revoke the access token on close: ${toInfisicalK8sError(error, { phase: 'renew' }).message}`);

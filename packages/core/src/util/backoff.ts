@@ -1,5 +1,15 @@
-/** Full-jitter exponential backoff: uniform in [0, min(max, initial × multiplier^attempt)], never below 10 % of the ceiling. */
-export function backoffDelay(attempt: number, policy: { initialMs: number; maxMs: number; multiplier: number }, random: () => number): number {
+/** Exponential backoff settings, all in milliseconds. */
+export interface BackoffPolicy {
+  initialMs: number;
+  maxMs: number;
+  multiplier: number;
+}
+
+/**
+ * Full-jitter exponential backoff: uniform over min(max, initial × multiplier^attempt), floored at 10 % of
+ * that ceiling so a run of low draws cannot turn into a tight retry loop.
+ */
+export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number): number {
   const ceiling = Math.min(policy.maxMs, policy.initialMs * policy.multiplier ** Math.max(0, attempt));
   return Math.round(ceiling * (0.1 + 0.9 * random()));
 }

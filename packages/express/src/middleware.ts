@@ -60,6 +60,9 @@ export function infisical<S extends StandardSchemaV1 | undefined = undefined>(op
   config.ready().catch(() => undefined);
 
   type T = ConfigOutput<S>;
+  // The hot path reads one variable: building `config.status` per request costs throughput.
+  let current: T | undefined;
+  config.snapshot$.subscribe({ next: (snapshot) => (current = snapshot), complete: () => (current = undefined) });
   const attach = (req: Request, res: Response, snapshot: T) => {
     (req as unknown as { secrets: T }).secrets = snapshot;
     (req as unknown as { infisical: InfisicalConfig<T> }).infisical = config;
@@ -83,8 +86,8 @@ export function infisical<S extends StandardSchemaV1 | undefined = undefined>(op
     });
 
   const middleware = function infisicalSecrets(req: Request, res: Response, next: NextFunction): void {
-    if (config.status.ready) {
-      attach(req, res, config.snapshot);
+    if (current !== undefined) {
+      attach(req, res, current);
       next();
       return;
     }

@@ -1,0 +1,273 @@
+#!/usr/bin/env node
+// `pnpm bench`: what the suite costs an app, each figure a ratio against its baseline measured in the same run.
+// Writes bench/results.json and prints a table. Run with --expose-gc (the script does) for the memory figures.
+import { fork } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Bench } from 'tinybench';
+import express from 'express';
+import { startEmulator, provision } from '@infisical-k8s/emulator';
+import { createInfisicalConfig, ManualClock } from '@infisical-k8s/core';
+import { infisical } from '@infisical-k8s/express';
+import { InfisicalClient } from 'node-infisical';
+import { expressPair, fastifyPair, nestPair } from './servers.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const quick = process.argv.includes('--quick');
+const DURATION = quick ? 2 : 5;
+const quiet = { warn: () => undefined, error: () => undefined };
+const SECRETS = { GREETING: 'hello', DATABASE_URL: 'postgres://db/app', API_KEY: 'key-12345678' };
+const results = { machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) }, durationSeconds: DURATION };
+const log = (line) => console.log(line);
+const round = (n, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
+const heap = () => {
+  globalThis.gc?.();
+  globalThis.gc?.();
+  return process.memoryUsage().heapUsed;
+};
+
+const loader = fork(join(here, 'load.mjs'));
+function load(url, connections = 10) {
+  return new Promise((resolve) => {
+    loader.once('message', resolve);
+    loader.send({ url, duration: DURATION, connections });
+  });
+}
+
+/** A then B then A then B; the mean of each pair of runs cancels some of the drift of a shared machine. */
+async function compare(adapterUrl, baselineUrl) {
+  const runs = { adapter: [], baseline: [] };
+  for (let i = 0; i < 2; i++) {
+    runs.adapter.push(await load(adapterUrl));
+    runs.baseline.push(await load(baselineUrl));
+  }
+  const mean = (list, key) => list.reduce((sum, r) => sum + r[key], 0) / list.length;
+  const a = { rps: mean(runs.adapter, 'requests'), p99: mean(runs.adapter, 'p99'), errors: runs.adapter.reduce((s, r) => s + r.errors, 0) };
+  const b = { rps: mean(runs.baseline, 'requests'), p99: mean(runs.baseline, 'p99'), errors: runs.baseline.reduce((s, r) => s + r.errors, 0) };
+  return { adapter: a, baseline: b, rpsRatio: round(a.rps / b.rps), p99Ratio: round(a.p99 / Math.max(b.p99, 1)) };
+}
+
+const emu = await startEmulator();
+const app = await provision(emu, { secrets: SECRETS });
+const options = {
+  siteUrl: emu.infisicalUrl,
+  kubernetesAuth: { identityId: app.identityId, tokenPath: app.projected.path },
+  secrets: { projectId: app.projectId, environment: 'prod' },
+};
+
+try {
+  // 1. Request overhead, per framework.
+  results.requestOverhead = {};
+  for (const [name, pair] of [['express', expressPair], ['fastify', fastifyPair], ['nestjs', nestPair]]) {
+    const servers = await pair(options);
+    results.requestOverhead[name] = await compare(servers.adapter, servers.baseline);
+    await servers.close();
+    log(`1. ${name}: rps ratio ${results.requestOverhead[name].rpsRatio}, p99 ratio ${results.requestOverhead[name].p99Ratio}`);
+  }
+
+  // 2. Against fetching from Infisical on every request (an SDK without a cache).
+  {
+    const client = new InfisicalClient({ baseUrl: emu.infisicalUrl });
+    await client.login({ kubernetesAuth: { identityId: app.identityId, jwt: app.projected.current() } });
+    const naive = express().get('/', async (_req, res) => {
+      const { secrets } = await client.secrets.list({ projectId: app.projectId, environment: 'prod' });
+      const map = Object.fromEntries(secrets.map((s) => [s.secretKey, s.secretValue]));
+      res.json({ a: map.GREETING, b: map.DATABASE_URL, c: map.API_KEY });
+    });
+    const servers = await expressPair(options);
+    const naiveServer = naive.listen(0, '127.0.0.1');
+    await new Promise((r) => naiveServer.once('listening', r));
+    const cmp = await compare(servers.adapter, `http://127.0.0.1:${naiveServer.address().port}`);
+    results.againstNaive = { adapterRps: round(cmp.adapter.rps, 0), naiveRps: round(cmp.baseline.rps, 0), throughputRatio: round(cmp.rpsRatio, 1) };
+    naiveServer.close();
+    naiveServer.closeAllConnections();
+    await servers.close();
+    log(`2. adapter vs fetch-per-request: ${results.againstNaive.throughputRatio}x the throughput`);
+  }
+
+  // 3. Cold-start stampede: 1,000 requests before the first snapshot.
+  {
+    emu.counters.reset();
+    emu.faults.inject({ route: 'POST /api/v1/auth/kubernetes-auth/login', delayMs: 200, times: 1 });
+    const secrets = infisical({ ...options, push: false, logger: quiet, waitForSecretsMs: 10_000 });
+    const server = express().use(secrets).get('/', (req, res) => res.json(req.secrets.GREETING)).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const url = `http://127.0.0.1:${server.address().port}`;
+    const waits = await Promise.all(
+      Array.from({ length: 1000 }, async () => {
+        const started = performance.now();
+        const res = await fetch(url);
+        await res.text();
+        return { ms: performance.now() - started, ok: res.status === 200 };
+      }),
+    );
+    const sorted = waits.map((w) => w.ms).sort((a, b) => a - b);
+    results.coldStart = {
+      requests: 1000,
+      ok: waits.filter((w) => w.ok).length,
+      logins: emu.counters.get('POST /api/v1/auth/kubernetes-auth/login'),
+      renewals: emu.counters.get('POST /api/v1/auth/token/renew'),
+      listsPerSource: emu.counters.get('GET /api/v4/secrets'),
+      p99WaitMs: round(sorted[Math.floor(sorted.length * 0.99) - 1], 1),
+    };
+    server.close();
+    server.closeAllConnections();
+    await secrets.close();
+    log(`3. cold start: ${results.coldStart.logins} login, ${results.coldStart.renewals} renewals, ${results.coldStart.listsPerSource} list; p99 wait ${results.coldStart.p99WaitMs} ms`);
+  }
+
+  // 4. Read cost.
+  {
+    const config = createInfisicalConfig({ ...options, push: false, logger: quiet });
+    await config.ready();
+    const frozen = Object.freeze({ ...SECRETS });
+    let sink;
+    const bench = new Bench({ time: quick ? 200 : 1000 });
+    bench
+      .add('plain frozen object .KEY', () => {
+        sink = frozen.GREETING;
+      })
+      .add('config.snapshot.KEY', () => {
+        sink = config.snapshot.GREETING;
+      })
+      .add("config.get('KEY')", () => {
+        sink = config.get('GREETING');
+      });
+    await bench.run();
+    void sink;
+    const ns = Object.fromEntries(bench.tasks.map((t) => [t.name, round(t.result.latency?.mean ? t.result.latency.mean * 1e6 : t.result.mean * 1e6, 1)]));
+    const base = ns['plain frozen object .KEY'];
+    results.readCost = { nsPerOp: ns, snapshotRatio: round(ns['config.snapshot.KEY'] / base, 1), getRatio: round(ns["config.get('KEY')"] / base, 1) };
+    await config.close();
+    log(`4. reads (ns/op): ${JSON.stringify(ns)}`);
+  }
+
+  // 5. Refresh latency: secret write → new value served.
+  {
+    const measure = async (configOptions, afterWrite) => {
+      const config = createInfisicalConfig({ ...options, logger: quiet, ...configOptions });
+      await config.ready();
+      const deadline = Date.now() + 5000;
+      if (configOptions.push !== false) while (emu.events.connections() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      const value = `v-${Math.random()}`;
+      const started = performance.now();
+      const seen = new Promise((resolve) => config.changes$.subscribe((c) => c.snapshot.GREETING === value && resolve(performance.now() - started)));
+      emu.setSecret({ projectId: app.projectId, environment: 'prod', key: 'GREETING', value });
+      await afterWrite?.();
+      const timeout = new Promise((resolve) => setTimeout(() => resolve(Number.NaN), 15_000).unref());
+      const ms = await Promise.race([seen, timeout]);
+      await config.close();
+      return round(ms, 1);
+    };
+    results.refreshLatencyMs = {
+      push: await measure({ push: true, refreshIntervalMs: 600_000 }),
+      interval1s: await measure({ push: false, refreshIntervalMs: 1000 }),
+      tokenRotation: await measure({ push: false, refreshIntervalMs: 0, tokenFileCheckIntervalMs: 600_000 }, () => app.projected.rotate()),
+    };
+    log(`5. refresh latency (ms): ${JSON.stringify(results.refreshLatencyMs)}`);
+  }
+
+  // 6. Memory: a snapshot of 10,000 secrets; heap across 10,000 refresh cycles.
+  {
+    const big = emu.createProject({ name: 'big' });
+    emu.addIdentityToProject(big.id, app.identityId, 'viewer');
+    emu.setSecrets(big.id, 'prod', Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`KEY_${i}`, `value-${i}-${'x'.repeat(32)}`])));
+    let config = createInfisicalConfig({ ...options, secrets: { projectId: big.id, environment: 'prod' }, push: false, refreshIntervalMs: 0, logger: quiet });
+    await config.ready();
+    const withBig = heap();
+    await config.close();
+    config = undefined;
+    const before = heap();
+
+    const small = createInfisicalConfig({ ...options, push: false, refreshIntervalMs: 0, logger: quiet });
+    await small.ready();
+    const cycles = quick ? 1000 : 10_000;
+    for (let i = 0; i < 200; i++) await small.refresh();
+    const start = heap();
+    for (let i = 0; i < cycles; i++) {
+      if (i % 2 === 0) emu.setSecret({ projectId: app.projectId, environment: 'prod', key: 'GREETING', value: `cycle-${i}` });
+      await small.refresh();
+    }
+    const end = heap();
+    await small.close();
+    results.memory = {
+      tenThousandSecretsMiB: round((withBig - before) / 2 ** 20, 2),
+      refreshCycles: cycles,
+      heapGrowthKiB: round((end - start) / 1024, 1),
+      heapGrowthPerCycleBytes: round((end - start) / cycles, 1),
+    };
+    log(`6. memory: ${JSON.stringify(results.memory)}`);
+  }
+
+  // 7. Fleet: 500 clients, one emulator, one simulated hour.
+  {
+    const clock = new ManualClock(Date.now());
+    const fleetEmu = await startEmulator({ clock });
+    const fleetApp = await provision(fleetEmu, { secrets: SECRETS, token: { expirationSeconds: 7200 } });
+    const clients = Array.from({ length: 500 }, () =>
+      createInfisicalConfig({
+        siteUrl: fleetEmu.infisicalUrl,
+        kubernetesAuth: { identityId: fleetApp.identityId, tokenPath: fleetApp.projected.path },
+        secrets: { projectId: fleetApp.projectId, environment: 'prod' },
+        push: false,
+        clock,
+        logger: quiet,
+        tokenFileCheckIntervalMs: 3_600_000,
+      }),
+    );
+    await Promise.all(clients.map((c) => c.ready()));
+    fleetEmu.counters.reset();
+    const perSecond = [];
+    let last = 0;
+    for (let s = 0; s < 3600; s++) {
+      await clock.advance(1000);
+      const now = fleetEmu.counters.get('GET /api/v4/secrets');
+      perSecond.push(now - last);
+      last = now;
+    }
+    const all = fleetEmu.counters.all();
+    const total = Object.entries(all).filter(([k]) => k.includes('/api/')).reduce((s, [, v]) => s + v, 0);
+    // Every client starts in the same second; what matters is how far apart they have drifted half an hour on.
+    const steady = perSecond.slice(1800);
+    const mean = steady.reduce((a, b) => a + b, 0) / steady.length;
+    results.fleet = {
+      clients: 500,
+      simulatedMinutes: 60,
+      requestsPerClientPerMinute: round(total / 500 / 60, 2),
+      listsPerClientPerMinute: round(fleetEmu.counters.get('GET /api/v4/secrets') / 500 / 60, 2),
+      lastHalfHourPerSecond: { mean: round(mean, 1), max: Math.max(...steady), maxOverMean: round(Math.max(...steady) / mean, 2) },
+      firstMinuteMaxPerSecond: Math.max(...perSecond.slice(0, 60)),
+    };
+    await Promise.all(clients.map((c) => c.close()));
+    await fleetEmu.close();
+    await rm(fleetApp.projected.dir, { recursive: true, force: true });
+    log(`7. fleet: ${JSON.stringify(results.fleet)}`);
+  }
+} finally {
+  loader.kill();
+  await emu.close();
+  await rm(app.projected.dir, { recursive: true, force: true });
+}
+
+await mkdir(join(root, 'bench'), { recursive: true });
+await writeFile(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log('\nfigure                                   value');
+const rows = [
+  ...Object.entries(results.requestOverhead).map(([k, v]) => [`${k}: rps ratio / p99 ratio`, `${v.rpsRatio} / ${v.p99Ratio}`]),
+  ['adapter vs fetch-per-request throughput', `${results.againstNaive.throughputRatio}x`],
+  ['cold start: logins / renewals / lists', `${results.coldStart.logins} / ${results.coldStart.renewals} / ${results.coldStart.listsPerSource}`],
+  ['cold start: p99 wait', `${results.coldStart.p99WaitMs} ms`],
+  ['read: snapshot.KEY / get(KEY) vs plain', `${results.readCost.snapshotRatio}x / ${results.readCost.getRatio}x`],
+  ['refresh latency push / 1 s interval / rotation', `${results.refreshLatencyMs.push} / ${results.refreshLatencyMs.interval1s} / ${results.refreshLatencyMs.tokenRotation} ms`],
+  ['heap: 10,000 secrets', `${results.memory.tenThousandSecretsMiB} MiB`],
+  [`heap growth over ${results.memory.refreshCycles} refreshes`, `${results.memory.heapGrowthKiB} KiB`],
+  ['fleet: requests per client per minute', `${results.fleet.requestsPerClientPerMinute}`],
+  ['fleet, last 30 min: busiest second / mean', `${results.fleet.lastHalfHourPerSecond.max} / ${results.fleet.lastHalfHourPerSecond.mean}`],
+  ['fleet, first minute: busiest second', `${results.fleet.firstMinuteMaxPerSecond}`],
+];
+for (const [k, v] of rows) console.log(`${k.padEnd(48)} ${v}`);
+console.log(`\nwritten to bench/results.json`);
+process.exit(0);

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { startEmulator, provision, type Emulator, type Provisioned, type ProvisionOptions, type StartEmulatorOptions } from '@infisical-k8s/emulator';
 import { createInfisicalConfig, ManualClock, type InfisicalConfigOptions, type InfisicalLogger } from '@infisical-k8s/core';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { InfisicalClient } from 'node-infisical';
 
 export const routes = {
   login: 'POST /api/v1/auth/kubernetes-auth/login',
@@ -63,3 +64,20 @@ export async function harness<S extends StandardSchemaV1 | undefined = undefined
     },
   };
 }
+
+/** An admin client of the emulator (org admin token), for what an operator would do mid-test. */
+export function adminClient(emu: Emulator): InfisicalClient {
+  return new InfisicalClient({ baseUrl: emu.infisicalUrl, accessToken: emu.admin.accessToken, retry: false });
+}
+
+/** Polls a condition in real time (for loopback I/O such as SSE); fails after `timeoutMs`. */
+export async function waitFor(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const started = Date.now();
+  while (!predicate()) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A JWT-shaped string: what no log line, error or status may contain. */
+export const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/;

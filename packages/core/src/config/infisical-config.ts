@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { BehaviorSubject, Subject, filter, type Observable } from 'rxjs';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { Agent } from 'undici';
 import { InfisicalApiError, InfisicalClient } from 'node-infisical';
 import { ManualClock, type ClockTimer } from '../clock/clock.js';
 import { InfisicalK8sError, isInfisicalK8sError } from '../errors/error.js';
@@ -53,6 +54,10 @@ class Engine<T> implements InfisicalConfig<T> {
   /** Codes already logged since the last success: an outage logs once, not once per retry. */
   readonly #loggedCodes = new Set<string>();
   readonly #busy = new Set<Promise<unknown>>();
+  /** Aborts every request in flight, and any started later, at close(), except the revoke on close. */
+  readonly #closing = new AbortController();
+  readonly #agent = new Agent();
+  #revoking = false;
   #detachIdle: (() => void) | undefined;
 
   constructor(options: ResolvedOptions, schema: StandardSchemaV1 | undefined) {
@@ -67,6 +72,14 @@ class Engine<T> implements InfisicalConfig<T> {
         ? { tls: { ...(options.ca !== undefined ? { ca: options.ca } : {}), rejectUnauthorized: options.rejectUnauthorized } }
         : {}),
       userAgent: '@infisical-k8s/core',
+      // Every request, SSE streams included, ends at close(): the client's own per-call signal does not reach
+      // a stream once its headers have arrived, so close() would otherwise leave the socket open.
+      // Our own connection pool, so close() can drop its keep-alive sockets (the global one would keep them).
+      fetch: (input, init) => {
+        const signals = [init?.signal, this.#revoking ? undefined : this.#closing.signal].filter((signal): signal is AbortSignal => !!signal);
+        const dispatcher = (init as { dispatcher?: unknown } | undefined)?.dispatcher ?? this.#agent;
+        return globalThis.fetch(input, { ...init, signal: AbortSignal.any(signals), dispatcher } as RequestInit);
+      },
     });
     this.#tokens = new TokenManager(
       this.#client,
@@ -116,6 +129,7 @@ class Engine<T> implements InfisicalConfig<T> {
     for (let i = 0; i < 20; i++) {
       await this.#tokenFile.idle();
       await this.#tokens.idle();
+      await this.#push?.idle();
       await Promise.allSettled(this.#busy);
       if (!this.#inFlight && this.#busy.size === 0) break;
       await this.#inFlight?.catch(() => undefined);
@@ -309,7 +323,7 @@ class Engine<T> implements InfisicalConfig<T> {
     if (this.#closed) return;
     this.#rotating = true;
     const work = this.#tokens
-      .login()
+      .login(true)
       .then(() => {
         if (this.#raw === undefined) this.#trigger('token-file');
       })
@@ -326,10 +340,14 @@ class Engine<T> implements InfisicalConfig<T> {
     for (const timer of [this.#pollTimer, this.#retryTimer, this.#debounce]) if (timer) this.#o.clock.clearTimeout(timer);
     this.#tokenFile.close();
     this.#push?.stop();
+    this.#closing.abort();
     this.#waiters.close(new InfisicalK8sError('CLOSED', 'The Infisical config was closed before secrets loaded.'));
     await this.#inFlight?.catch(() => undefined);
+    this.#revoking = this.#o.revokeOnClose;
     await this.#tokens.close(this.#o.revokeOnClose);
+    this.#revoking = false;
     await this.#client.close();
+    await this.#agent.destroy();
     this.#detachIdle?.();
     this.#snapshot$.complete();
     this.#changes$.complete();

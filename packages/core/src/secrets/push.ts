@@ -68,12 +68,21 @@ function relevant(event: ProjectEvent, locations: readonly WatchedLocation[]): b
   );
 }
 
+/** Promise.withResolvers, which Node 20 lacks. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 /** One SSE subscription: connects, reads, reconnects with backoff until stopped or refused. */
 class EventStream {
   readonly #abort = new AbortController();
   #timer: ClockTimer | undefined;
   #failures = 0;
   connected = false;
+  /** Settles once the current attempt has a stream or has failed: what a manual clock waits for. */
+  connecting: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly client: InfisicalClient,
@@ -94,14 +103,22 @@ class EventStream {
       EVENTS.map((event) => ({ event, conditions: { environmentSlug: l.environment, secretPath: l.secretPath } })),
     );
     let generation = -1;
+    const { promise, resolve: opened } = deferred();
+    this.connecting = promise;
     try {
       generation = await this.auth.use();
+      if (this.#abort.signal.aborted) return;
       const stream = await this.client.events.subscribe({ projectId: this.projectId, register, signal: this.#abort.signal });
+      opened();
       const openedAt = this.o.clock.now();
       this.connected = true;
       if (reconnect) this.owner.events.onReconnected();
       try {
-        for await (const event of stream) if (relevant(event, this.locations)) this.owner.events.onChange();
+        for await (const event of stream) {
+          // Leaving the loop cancels the body, which closes the socket of a stream we no longer want.
+          if (this.#abort.signal.aborted) break;
+          if (relevant(event, this.locations)) this.owner.events.onChange();
+        }
       } finally {
         this.connected = false;
       }
@@ -118,6 +135,8 @@ class EventStream {
         }
       }
       this.#failures += 1;
+    } finally {
+      opened();
     }
     if (this.#abort.signal.aborted) return;
     const delay = this.#failures === 0 ? 0 : backoffDelay(this.#failures - 1, this.o.backoff, this.o.random);
@@ -163,6 +182,11 @@ export class PushSubscription {
 
   get refused(): boolean {
     return this.#refused;
+  }
+
+  /** Resolves once no subscription request is in flight (open streams do not count). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.#streams.values()].map((stream) => stream.connecting));
   }
 
   /** Subscribes to exactly these folders, keeping streams whose registrations did not change. */

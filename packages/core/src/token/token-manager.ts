@@ -49,6 +49,9 @@ export class TokenManager {
   #renew: Promise<void> | undefined;
   #timer: ClockTimer | undefined;
   #failures = 0;
+  #loginFailures = 0;
+  #nextLoginAt = 0;
+  #lastLoginError: InfisicalK8sError | undefined;
   #closed = false;
   readonly stats = { logins: 0, renewals: 0, refusedRenewals: 0 };
   /** Work started by timers, so a manual clock can wait for it before moving time on. */
@@ -87,9 +90,15 @@ export class TokenManager {
     if (generation === this.#generation) this.#info = undefined;
   }
 
-  /** Logs in with the token file as it is now. Concurrent callers share one login. */
-  login(): Promise<void> {
+  /**
+   * Logs in with the token file as it is now. Concurrent callers share one login. After a failure, further
+   * logins within the backoff window fail fast with the same error instead of hitting Infisical again, so
+   * every caller (refreshes, push, the schedule) together stays under one attempt per window; `force`
+   * (a new token file) skips the window.
+   */
+  login(force = false): Promise<void> {
     if (this.#closed) return Promise.resolve();
+    if (!this.#login && !force && this.#lastLoginError && this.#o.clock.now() < this.#nextLoginAt) return Promise.reject(this.#lastLoginError);
     this.#login ??= this.#doLogin().finally(() => {
       this.#login = undefined;
     });
@@ -110,16 +119,22 @@ export class TokenManager {
       this.#uses = 0;
       this.#renewRefused = false;
       this.#failures = 0;
+      this.#loginFailures = 0;
+      this.#lastLoginError = undefined;
       this.#schedule();
       this.#events.onToken('login');
     } catch (error) {
-      throw toInfisicalK8sError(error, {
+      const typed = toInfisicalK8sError(error, {
         phase: 'login',
         namespace: claims?.namespace,
         serviceAccount: claims?.serviceAccount,
         audiences: claims?.audiences,
         siteUrl: this.#o.siteUrl,
       });
+      this.#lastLoginError = typed;
+      this.#nextLoginAt = this.#o.clock.now() + backoffDelay(this.#loginFailures, this.#o.backoff, this.#o.random);
+      this.#loginFailures += 1;
+      throw typed;
     }
   }
 
@@ -200,11 +215,13 @@ export class TokenManager {
       if (this.#closed) return;
       const typed = toInfisicalK8sError(error, { phase: action, siteUrl: this.#o.siteUrl });
       this.#events.onError(typed);
-      const delay = backoffDelay(this.#failures, this.#o.backoff, this.#o.random);
-      this.#failures += 1;
+      const now = this.#o.clock.now();
       const info = this.#info;
+      let delay = backoffDelay(this.#failures, this.#o.backoff, this.#o.random);
+      this.#failures += 1;
       // While the current token still works, retry the same action; once it is gone, only a login helps.
-      const next = info && this.#o.clock.now() + delay < info.expiresAt - EXPIRY_MARGIN_MS ? action : 'login';
+      const next = info && now + delay < info.expiresAt - EXPIRY_MARGIN_MS ? action : 'login';
+      if (next === 'login') delay = Math.max(delay, this.#nextLoginAt - now);
       if (this.#timer) return; // a login that succeeded meanwhile already scheduled the next step
       this.#timer = this.#o.clock.setTimeout(() => this.#track(this.#run(next)), delay);
       this.#timer.unref?.();

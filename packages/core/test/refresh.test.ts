@@ -1,0 +1,187 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createInfisicalConfig, InfisicalK8sError, type ConfigChange } from '@infisical-k8s/core';
+import { harness, routes, type Harness } from './helpers.js';
+
+let h: Harness<undefined> | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('Function: createInfisicalConfig', () => {
+  describe('Method: ready / refresh', () => {
+    it('1,000 concurrent ready()/refresh() callers on a cold start: exactly 1 login and 1 list request per source', async () => {
+      h = await harness({ manualClock: false });
+      h.emu.setSecrets(h.app.projectId, 'prod', { ONLY_APP: 'x' }, '/app');
+      await h.config.close();
+      h.emu.counters.reset();
+      const config = createInfisicalConfig({
+        siteUrl: h.emu.infisicalUrl,
+        kubernetesAuth: { identityId: h.app.identityId, tokenPath: h.app.projected.path },
+        secrets: [
+          { projectId: h.app.projectId, environment: 'prod', secretPath: '/' },
+          { projectId: h.app.projectId, environment: 'prod', secretPath: '/app' },
+        ],
+        logger: h.logger,
+        client: { retry: false },
+      });
+      try {
+        const calls = Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? config.ready() : config.refresh()));
+        const results = await Promise.all(calls);
+        expect(new Set(results).size).toBe(1);
+        expect(results[0]).toEqual({ GREETING: 'hello', PORT: '8080', ONLY_APP: 'x' });
+        expect(h.emu.counters.get(routes.login)).toBe(1);
+        expect(h.emu.counters.get(routes.list)).toBe(2);
+      } finally {
+        await config.close();
+      }
+    });
+
+    it('merges sources in order (later wins) and imports before the folder own secrets', async () => {
+      h = await harness({ config: { push: false } });
+      h.emu.setSecrets(h.app.projectId, 'prod', { GREETING: 'from /app', ONLY_APP: 'x' }, '/app');
+      h.emu.setSecrets(h.app.projectId, 'staging', { GREETING: 'imported', IMPORTED: 'i', PORT: 'imported port' }, '/base');
+      h.emu.addImport({ projectId: h.app.projectId, environment: 'prod', secretPath: '/', importEnvironment: 'staging', importPath: '/base' });
+      await h.config.close();
+      const config = createInfisicalConfig({
+        siteUrl: h.emu.infisicalUrl,
+        kubernetesAuth: { identityId: h.app.identityId, tokenPath: h.app.projected.path },
+        secrets: [
+          { projectId: h.app.projectId, environment: 'prod', secretPath: '/' },
+          { projectId: h.app.projectId, environment: 'prod', secretPath: '/app' },
+        ],
+        push: false,
+        clock: h.clock!,
+        logger: h.logger,
+      });
+      try {
+        expect(await config.ready()).toEqual({ GREETING: 'from /app', PORT: '8080', IMPORTED: 'i', ONLY_APP: 'x' });
+      } finally {
+        await config.close();
+      }
+    });
+
+    it('ready() shares one load; snapshot throws NOT_READY before it and CLOSED after close()', async () => {
+      h = await harness({ config: { push: false } });
+      expect(() => h!.config.snapshot).toThrow(expect.objectContaining({ code: 'NOT_READY' }));
+      expect(() => h!.config.get('GREETING')).toThrow(InfisicalK8sError);
+      const [a, b] = await Promise.all([h.config.ready(), h.config.ready()]);
+      expect(a).toBe(b);
+      expect(await h.config.ready()).toBe(a);
+      await h.config.close();
+      expect(() => h!.config.snapshot).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+      await expect(h.config.ready()).rejects.toMatchObject({ code: 'CLOSED' });
+      await expect(h.config.refresh()).rejects.toMatchObject({ code: 'CLOSED' });
+      await h.config.close(); // idempotent
+      expect(h.config.status).toMatchObject({ closed: true, ready: false });
+      expect(h.config.isReady()).toBe(false);
+    });
+
+    it('ready() rejects with the typed error after initialRetries attempts, loading carries on', async () => {
+      h = await harness({ provision: { allowedNamespaces: 'other' }, config: { push: false, initialRetries: 3, backoff: { initialMs: 1000, maxMs: 5000 } } });
+      const ready = h.config.ready().then(
+        () => undefined,
+        (e: unknown) => ({ error: e as InfisicalK8sError, logins: h!.emu.counters.get(routes.login) }),
+      );
+      await h.clock!.advance(10_000);
+      const { error, logins } = (await ready)!;
+      expect(error).toBeInstanceOf(InfisicalK8sError);
+      expect(error.code).toBe('NAMESPACE_NOT_ALLOWED');
+      expect(logins).toBe(3);
+      // Loading carries on in the background, with backoff.
+      expect(h.emu.counters.get(routes.login)).toBeGreaterThan(3);
+      expect(error.message).toContain("'default'");
+      expect(error.hint).toContain('allowedNamespaces');
+    });
+
+    it('ready() rejects after readyTimeoutMs with the last error when Infisical does not answer', async () => {
+      h = await harness({ config: { push: false, readyTimeoutMs: 5_000, initialRetries: 1000 } });
+      h.emu.faults.inject({ route: routes.login, status: 503 });
+      const ready = h.config.ready().catch((e: unknown) => e);
+      await h.clock!.advance(5_000);
+      const error = (await ready) as InfisicalK8sError;
+      expect(error.code).toBe('SERVER_ERROR');
+      expect(error.message).toMatch(/^No secrets after 5000 ms \(readyTimeoutMs\)/);
+    });
+
+    it('a failed refresh rejects, emits on errors$, keeps the last good snapshot, and never rejects unhandled', async () => {
+      h = await harness({ config: { push: false } });
+      const first = await h.config.ready();
+      const errors: InfisicalK8sError[] = [];
+      h.config.errors$.subscribe((e) => errors.push(e));
+      h.emu.faults.inject({ route: routes.list, status: 500, times: 1 });
+      await expect(h.config.refresh()).rejects.toMatchObject({ code: 'SERVER_ERROR', status: 500 });
+      expect(errors.map((e) => e.code)).toEqual(['SERVER_ERROR']);
+      expect(h.config.snapshot).toBe(first);
+      expect(h.config.status.lastError).toMatchObject({ code: 'SERVER_ERROR' });
+      expect(h.logger.lines.filter((l) => l.startsWith('error [SERVER_ERROR]'))).toHaveLength(1);
+      // The retry with backoff repairs it on its own.
+      await h.clock!.advance(2_000);
+      expect(h.config.status.lastError).toBeUndefined();
+    });
+  });
+
+  describe('Property: changes$ / snapshot$', () => {
+    it('emit only when a value changed, with the changed keys; identity is stable otherwise; snapshots are frozen', async () => {
+      h = await harness({ config: { push: false } });
+      const changes: Array<ConfigChange<Readonly<Record<string, string>>>> = [];
+      h.config.changes$.subscribe((c) => changes.push(c));
+      const first = await h.config.ready();
+      expect(Object.isFrozen(first)).toBe(true);
+      expect(() => {
+        (first as Record<string, string>).GREETING = 'mutated';
+      }).toThrow(TypeError);
+      expect(await h.config.refresh()).toBe(first);
+      h.emu.setSecret({ projectId: h.app.projectId, environment: 'prod', key: 'GREETING', value: 'hi' });
+      h.emu.setSecret({ projectId: h.app.projectId, environment: 'prod', key: 'NEW', value: 'n' });
+      const second = await h.config.refresh();
+      expect(second).not.toBe(first);
+      expect(changes.map((c) => [c.reason, c.changedKeys])).toEqual([
+        ['initial', ['GREETING', 'PORT']],
+        ['manual', ['GREETING', 'NEW']],
+      ]);
+      expect(changes[1]).toMatchObject({ previous: first, snapshot: second, at: h.clock!.now() });
+      const seen: unknown[] = [];
+      h.config.snapshot$.subscribe((s) => seen.push(s)).unsubscribe();
+      expect(seen).toEqual([second]);
+    });
+
+    it('polls on the interval, with jitter, and only emits when something changed', async () => {
+      h = await harness({ config: { push: false, refreshIntervalMs: 60_000 } });
+      await h.config.ready();
+      const reasons: string[] = [];
+      h.config.changes$.subscribe((c) => reasons.push(c.reason));
+      await h.clock!.advance(5 * 60_000);
+      expect(h.emu.counters.get(routes.list)).toBe(6);
+      expect(reasons).toEqual([]);
+      h.emu.setSecret({ projectId: h.app.projectId, environment: 'prod', key: 'PORT', value: '9090' });
+      await h.clock!.advance(60_000);
+      expect(reasons).toEqual(['interval']);
+      expect(h.config.get('PORT')).toBe('9090');
+    });
+  });
+
+  describe('Property: status', () => {
+    it('goes stale after maxStalenessMs of failures (readiness false), and fresh again on success', async () => {
+      h = await harness({ config: { push: false, refreshIntervalMs: 60_000, maxStalenessMs: 5 * 60_000 } });
+      await h.config.ready();
+      expect(h.config.status).toMatchObject({ ready: true, stale: false, mode: 'polling', logins: 1 });
+      const fault = h.emu.faults.inject({ route: routes.list, status: 502 });
+      await h.clock!.advance(4 * 60_000);
+      expect(h.config.isReady()).toBe(true);
+      await h.clock!.advance(2 * 60_000);
+      expect(h.config.status.stale).toBe(true);
+      expect(h.config.isReady()).toBe(false);
+      h.emu.faults.clear(fault);
+      await h.config.refresh();
+      expect(h.config.isReady()).toBe(true);
+    });
+
+    it('is not stale when nothing is due: polling off and no failure', async () => {
+      h = await harness({ config: { push: false, refreshIntervalMs: 0, maxStalenessMs: 60_000 } });
+      await h.config.ready();
+      await h.clock!.advance(30 * 60_000);
+      expect(h.config.status.stale).toBe(false);
+    });
+  });
+});

@@ -6,6 +6,7 @@ import { startKubernetesApi } from './kubernetes/api-server.js';
 import { writeProjectedToken, type ProjectedToken } from './kubernetes/projected-token.js';
 import { Router } from './http/router.js';
 import { Counters, Faults, type FaultSpec } from './http/faults.js';
+import { RateLimiter, bucketFor } from './http/rate-limit.js';
 import { startServer } from './http/server.js';
 import { envelope } from './infisical/errors.js';
 import { InfisicalState } from './infisical/state.js';
@@ -40,6 +41,11 @@ export interface StartEmulatorOptions {
   blockInternalKubernetesHosts?: boolean;
   /** Whether the plan allows non-wildcard trusted IPs. Default true. */
   ipPlanFeature?: boolean;
+  /**
+   * Per-IP, per-minute limits as Infisical Cloud applies them (429 `RateLimitExceeded` with `Retry-After`).
+   * Default false: self-hosted servers of the current version do not rate-limit. Windows follow `clock`.
+   */
+  rateLimit?: false | { readLimit?: number; writeLimit?: number; secretsLimit?: number };
 }
 
 /** A running emulator: URLs, credentials, and the controls tests need. */
@@ -59,8 +65,8 @@ export interface Emulator {
     issuer: string;
     /** A year-long token of `default/infisical-token-reviewer`, bound to `system:auth-delegator`. */
     tokenReviewerJwt: string;
-    /** Mints an RS256 service-account token. */
-    issueToken(options?: IssueTokenOptions): Promise<string>;
+    /** Mints an RS256 service-account token (synchronously; `await` on it is harmless). */
+    issueToken(options?: IssueTokenOptions): string;
     bindAuthDelegator(namespace: string, name: string): void;
     unbindAuthDelegator(namespace: string, name: string): void;
     jwks(): { keys: object[] };
@@ -122,6 +128,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     },
   };
   const writer = new SecretWriter(ctx);
+  const limiter = options.rateLimit ? new RateLimiter(options.rateLimit, clock) : undefined;
   const router = new Router();
   registerLoginRoutes(router, ctx);
   registerAdminRoutes(router, ctx);
@@ -136,6 +143,20 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       ...(options.infisicalTls ? { tls: serverTls } : {}),
       errorBody: (status, message, error) => envelope(status, message, error ?? (status >= 500 ? 'InternalServerError' : 'BadRequest')),
       badJson: () => ({ status: 400, body: envelope(400, 'Body is not valid JSON', 'BadRequest') }),
+      ...(limiter
+        ? {
+            admit: (key: string, ip: string) => {
+              const bucket = bucketFor(key);
+              if (!bucket) return { headers: {} };
+              const admission = limiter.admit(bucket, ip);
+              if (admission.allowed) return { headers: admission.headers };
+              return {
+                headers: admission.headers,
+                reject: { status: 429, body: envelope(429, `Rate limit exceeded. Please try again in ${admission.resetSeconds} seconds`, 'RateLimitExceeded') },
+              };
+            },
+          }
+        : {}),
     },
     host,
     options.infisicalPort ?? 0,
@@ -159,8 +180,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const clientSecret = randomBytes(32).toString('hex');
   state.universalAuth.set(clientId, { identityId: adminIdentity.id, clientSecret });
   const adminToken = await tokens.issue(adminIdentity, 'universal-auth', { ttl: 0, maxTtl: 0, numUsesLimit: 0 }, {}, true);
-  const tokenReviewerJwt = await issuer.issue({ namespace: 'default', name: 'infisical-token-reviewer', audience: issuer.issuer, expirationSeconds: 365 * 24 * 3600 });
+  const tokenReviewerJwt = issuer.issue({ namespace: 'default', name: 'infisical-token-reviewer', audience: issuer.issuer, expirationSeconds: 365 * 24 * 3600 });
 
+  const projectedTokens = new Set<ProjectedToken>();
   let closed = false;
   return {
     infisicalUrl: infisical.url,
@@ -178,7 +200,11 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       jwks: () => issuer.jwks(),
       rotateSigningKey: () => issuer.rotateSigningKey(),
     },
-    writeProjectedToken: (dir, o) => writeProjectedToken(dir, (opts) => issuer.issue(opts), o),
+    writeProjectedToken: async (dir, o) => {
+      const projected = await writeProjectedToken(dir, (opts) => issuer.issue(opts), o);
+      projectedTokens.add(projected);
+      return projected;
+    },
     createProject: (o = {}) => {
       const project = createProject(ctx, o.name ?? 'emulated-project', undefined, o.environments);
       return { id: project.id, slug: project.slug };
@@ -200,6 +226,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     async close() {
       if (closed) return;
       closed = true;
+      for (const projected of projectedTokens) projected.stop();
       events.closeAll();
       await Promise.all([infisical.close(), kubernetes.close()]);
     },

@@ -26,6 +26,8 @@ export interface ServerHooks {
   /** Called when a JSON body does not parse. */
   badJson(): RouteResponse;
   tls?: { cert: string; key: string };
+  /** Rate limiting: headers to add, and a response when the request is refused. */
+  admit?(key: string, ip: string): { headers: Record<string, string>; reject?: RouteResponse };
 }
 
 const MAX_BODY = 1024 * 1024;
@@ -85,9 +87,11 @@ async function applyFault(fault: FaultSpec, res: ServerResponse, hooks: ServerHo
     return true;
   }
   if (fault.oversized) {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(fault.oversized), ...retryHeaders });
-    const filler = `{"secrets":[],"padding":"${'x'.repeat(Math.max(0, fault.oversized - 30))}"}`;
-    res.end(filler.slice(0, fault.oversized));
+    // Valid JSON of exactly `oversized` bytes (for sizes that fit the frame), so only the size is at fault.
+    const frame = '{"secrets":[],"padding":""}';
+    const body = fault.oversized >= frame.length ? `{"secrets":[],"padding":"${'x'.repeat(fault.oversized - frame.length)}"}` : ' '.repeat(fault.oversized);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...retryHeaders });
+    res.end(body);
     return true;
   }
   if (fault.status !== undefined) {
@@ -119,6 +123,16 @@ export async function startServer(hooks: ServerHooks, host: string, port: number
     hooks.counters.hit(match.key);
     const fault = hooks.faults.take(match.key);
     if (fault && (await applyFault(fault, res, hooks, closing.signal))) return;
+    const ip = clientIp(req);
+    const admission = hooks.admit?.(match.key, ip);
+    if (admission) {
+      // setHeader, not the response object: SSE handlers write their own head and must keep these too.
+      for (const [name, value] of Object.entries(admission.headers)) res.setHeader(name, value);
+      if (admission.reject) {
+        send(res, admission.reject);
+        return;
+      }
+    }
     const body = await readBody(req);
     if (!body.ok) {
       send(res, hooks.badJson());
@@ -132,7 +146,7 @@ export async function startServer(hooks: ServerHooks, host: string, port: number
       query: url.searchParams,
       body: body.value,
       headers: req.headers,
-      ip: clientIp(req),
+      ip,
     };
     try {
       const response = await match.handler(request, res);

@@ -127,6 +127,6 @@ export class InfisicalState {
       const folderPath = key.slice(prefix.length);
       if (folderPath === base || base === '/' || folderPath.startsWith(`${base}/`)) paths.push(folderPath);
     }
-    return paths.sort();
+    return paths.toSorted();
   }
 }

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { SignJWT, exportJWK, generateKeyPair, jwtVerify, type CryptoKey, type JWK } from 'jose';
+import { createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { jwtVerify, type JWK } from 'jose';
 import { seconds, type EmulatorClock } from '../clock.js';
 
 /** What a service-account token is minted for. Defaults mirror the seed's manifests. */
@@ -23,17 +23,21 @@ export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 interface KeyPair {
   kid: string;
-  privateKey: CryptoKey;
-  publicKey: CryptoKey;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
   jwk: JWK;
 }
 
-async function newKeyPair(): Promise<KeyPair> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+// node:crypto rather than jose for keys and signing: signing must be synchronous so
+// `emu.kubernetes.issueToken()` can return the token text directly.
+function newKeyPair(): KeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = randomUUID();
-  const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+  const jwk = { ...(createPublicKey(privateKey).export({ format: 'jwk' }) as JWK), kid, alg: 'RS256', use: 'sig' };
   return { kid, privateKey, publicKey, jwk };
 }
+
+const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 export interface ReviewedToken {
   namespace: string;
@@ -47,19 +51,18 @@ export class ServiceAccountIssuer {
   readonly issuer: string;
   readonly #clock: EmulatorClock;
   readonly #accountUids = new Map<string, string>();
-  #keys: KeyPair[] = [];
-  #foreign!: KeyPair;
+  #keys: KeyPair[];
+  readonly #foreign: KeyPair;
 
   private constructor(clock: EmulatorClock, issuer: string) {
     this.#clock = clock;
     this.issuer = issuer;
+    this.#keys = [newKeyPair()];
+    this.#foreign = newKeyPair();
   }
 
   static async create(clock: EmulatorClock, issuer = DEFAULT_ISSUER): Promise<ServiceAccountIssuer> {
-    const self = new ServiceAccountIssuer(clock, issuer);
-    self.#keys = [await newKeyPair()];
-    self.#foreign = await newKeyPair();
-    return self;
+    return new ServiceAccountIssuer(clock, issuer);
   }
 
   /** A stable uid per service account, as the API server keeps one. */
@@ -73,29 +76,29 @@ export class ServiceAccountIssuer {
     return uid;
   }
 
-  async issue(options: IssueTokenOptions = {}): Promise<string> {
+  /** A token shaped like the kubelet's projected ones (claims in the API server's order). */
+  issue(options: IssueTokenOptions = {}): string {
     const namespace = options.namespace ?? 'default';
     const name = options.name ?? 'infisical-auth';
     const audience = options.audience ?? 'infisical';
     const now = seconds(this.#clock);
     const key = options.signedWith === 'foreign' ? this.#foreign : this.#keys[0]!;
-    const claims: Record<string, unknown> = {
+    const claims = {
+      aud: Array.isArray(audience) ? audience : [audience],
+      exp: now + (options.expirationSeconds ?? 3600),
+      iat: now,
+      iss: this.issuer,
+      jti: randomUUID(),
       'kubernetes.io': {
         namespace,
-        serviceaccount: { name, uid: options.serviceAccountUid ?? this.accountUid(namespace, name) },
         ...(options.podName || options.podUid ? { pod: { name: options.podName ?? `${name}-pod`, uid: options.podUid ?? randomUUID() } } : {}),
+        serviceaccount: { name, uid: options.serviceAccountUid ?? this.accountUid(namespace, name) },
       },
+      nbf: now,
+      sub: `system:serviceaccount:${namespace}:${name}`,
     };
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid })
-      .setIssuer(this.issuer)
-      .setSubject(`system:serviceaccount:${namespace}:${name}`)
-      .setAudience(Array.isArray(audience) ? audience : [audience])
-      .setIssuedAt(now)
-      .setNotBefore(now)
-      .setExpirationTime(now + (options.expirationSeconds ?? 3600))
-      .setJti(randomUUID())
-      .sign(key.privateKey);
+    const input = `${b64url({ alg: 'RS256', kid: key.kid })}.${b64url(claims)}`;
+    return `${input}.${sign('sha256', Buffer.from(input), key.privateKey).toString('base64url')}`;
   }
 
   /** Verifies signature, issuer and lifetime against the emulator clock. Throws with a kube-apiserver-like reason. */
@@ -105,6 +108,7 @@ export class ServiceAccountIssuer {
       try {
         const { payload } = await jwtVerify(token, key.publicKey, {
           issuer: this.issuer,
+          algorithms: ['RS256'],
           currentDate: new Date(this.#clock.now()),
           clockTolerance: 0,
         });
@@ -121,13 +125,17 @@ export class ServiceAccountIssuer {
       } catch (error) {
         lastError = error;
         const code = (error as { code?: string }).code;
-        if (code === 'ERR_JWT_EXPIRED') throw new Error('square/go-jose/jwt: validation failed, token is expired (exp)');
-        if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') throw new Error('square/go-jose/jwt: validation failed, invalid issuer claim (iss)');
+        if (code === 'ERR_JWT_EXPIRED') throw new Error('square/go-jose/jwt: validation failed, token is expired (exp)', { cause: error });
+        if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
+          const claim = (error as { claim?: string }).claim;
+          const reason = claim === 'nbf' ? 'token not valid yet (nbf)' : claim === 'iss' ? 'invalid issuer claim (iss)' : `invalid ${claim} claim`;
+          throw new Error(`square/go-jose/jwt: validation failed, ${reason}`, { cause: error });
+        }
       }
     }
     const code = (lastError as { code?: string } | undefined)?.code;
-    if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' || code === 'ERR_JWKS_NO_MATCHING_KEY') throw new Error('square/go-jose: error in cryptographic primitive');
-    throw new Error('token is not a valid JWT');
+    if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') throw new Error('square/go-jose: error in cryptographic primitive', { cause: lastError });
+    throw new Error('token is not a valid JWT', { cause: lastError });
   }
 
   jwks(): { keys: JWK[] } {
@@ -136,6 +144,6 @@ export class ServiceAccountIssuer {
 
   /** A new signing key; tokens signed by the old one no longer verify. */
   async rotateSigningKey(): Promise<void> {
-    this.#keys = [await newKeyPair()];
+    this.#keys = [newKeyPair()];
   }
 }

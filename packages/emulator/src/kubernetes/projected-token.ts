@@ -26,7 +26,7 @@ export interface ProjectedToken {
  */
 export async function writeProjectedToken(
   dir: string,
-  issue: (options: IssueTokenOptions) => Promise<string>,
+  issue: (options: IssueTokenOptions) => string,
   defaults: IssueTokenOptions = {},
 ): Promise<ProjectedToken> {
   await mkdir(dir, { recursive: true });
@@ -55,8 +55,16 @@ export async function writeProjectedToken(
     if (previous && previous !== versionDir) await rm(join(dir, previous), { recursive: true, force: true });
   }
 
+  // One write at a time: a timer tick and a manual rotate() share the `..data_tmp` name.
+  let chain: Promise<void> = Promise.resolve();
+  const enqueue = (token: string): Promise<void> => {
+    const next = chain.then(() => write(token));
+    chain = next.catch(() => {});
+    return next;
+  };
+
   let options = defaults;
-  await write(await issue(options));
+  await enqueue(issue(options));
   const path = join(dir, 'token');
   return {
     dir,
@@ -64,14 +72,15 @@ export async function writeProjectedToken(
     current: () => readFileSync(path, 'utf8'),
     async rotate(next?: IssueTokenOptions) {
       if (next) options = { ...options, ...next };
-      const token = await issue(options);
-      await write(token);
+      const token = issue(options);
+      await enqueue(token);
       return token;
     },
     startRotation(intervalMs: number) {
       if (timer) clearInterval(timer);
       timer = setInterval(() => {
-        void issue(options).then(write).catch(() => {});
+        // A failed background write (folder removed by the test) must not crash the process.
+        enqueue(issue(options)).catch(() => {});
       }, intervalMs);
       timer.unref();
     },

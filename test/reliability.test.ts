@@ -1,0 +1,235 @@
+/**
+ * Reliability: every fault the emulator can inject, at every phase of a config's life; the token file in
+ * every bad state; TLS; and a 30-day soak with faults and rotations. Time is a ManualClock shared with the
+ * emulator, so backoff and token lifetimes play out in simulated time.
+ */
+import { rm, writeFile, unlink } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEmulator, provision, type Emulator, type FaultSpec, type Provisioned, type ProvisionOptions, type StartEmulatorOptions } from '@infisical-k8s/emulator';
+import { createInfisicalConfig, InfisicalK8sError, ManualClock, type InfisicalConfig, type InfisicalConfigOptions } from '@infisical-k8s/core';
+
+const LOGIN = 'POST /api/v1/auth/kubernetes-auth/login';
+const RENEW = 'POST /api/v1/auth/token/renew';
+const LIST = 'GET /api/v4/secrets';
+const REVIEW = 'POST /apis/authentication.k8s.io/v1/tokenreviews';
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+interface World {
+  emu: Emulator;
+  app: Provisioned;
+  clock: ManualClock;
+  config: InfisicalConfig<Readonly<Record<string, string>>>;
+  errors: string[];
+  logs: string[];
+}
+let world: World | undefined;
+afterEach(async () => {
+  if (!world) return;
+  await world.config.close();
+  world.app.projected.stop();
+  await world.emu.close();
+  await rm(world.app.projected.dir, { recursive: true, force: true });
+  world = undefined;
+});
+
+async function build(o: { emulator?: StartEmulatorOptions; provision?: ProvisionOptions; config?: Partial<InfisicalConfigOptions> } = {}): Promise<World> {
+  const clock = new ManualClock(Date.now());
+  const emu = await startEmulator({ clock, ...o.emulator });
+  const app = await provision(emu, { secrets: { GREETING: 'hello' }, accessTokenTTL: HOUR / 1000, accessTokenMaxTTL: DAY / 1000, token: { expirationSeconds: 40 * 86_400 }, ...o.provision });
+  const errors: string[] = [];
+  const logs: string[] = [];
+  const config = createInfisicalConfig({
+    siteUrl: emu.infisicalUrl,
+    kubernetesAuth: { identityId: app.identityId, tokenPath: app.projected.path },
+    secrets: { projectId: app.projectId, environment: 'prod' },
+    clock,
+    push: false,
+    refreshIntervalMs: 10 * MINUTE,
+    initialRetries: 3,
+    readyTimeoutMs: HOUR,
+    backoff: { initialMs: 1000, maxMs: 5 * MINUTE },
+    client: { retry: false, timeoutMs: 200 },
+    logger: { warn: (m) => void logs.push(m), error: (m) => void logs.push(m) },
+    ...o.config,
+  });
+  config.errors$.subscribe((e) => errors.push(e.code));
+  world = { emu, app, clock, config, errors, logs };
+  return world;
+}
+
+const faults: Array<[string, Omit<FaultSpec, 'route'>, string]> = [
+  ['500', { status: 500 }, 'SERVER_ERROR'],
+  ['502', { status: 502 }, 'SERVER_ERROR'],
+  ['503', { status: 503 }, 'SERVER_ERROR'],
+  ['429 with Retry-After', { status: 429, retryAfter: 30 }, 'RATE_LIMITED'],
+  ['a hang past the timeout', { hang: true }, 'INFISICAL_UNREACHABLE'],
+  ['a connection reset', { reset: true }, 'INFISICAL_UNREACHABLE'],
+  ['a malformed JSON body', { malformed: true }, 'SERVER_ERROR'],
+  ['an HTML error page', { html: true }, 'SERVER_ERROR'],
+  ['an oversized body', { oversized: 11 * 1024 * 1024 }, 'SERVER_ERROR'],
+];
+
+describe('Faults before the first snapshot', () => {
+  it.each(faults)('%s on the secrets list: bounded retries, then the typed error', async (_name, fault, code) => {
+    const w = await build();
+    w.emu.faults.inject({ route: LIST, ...fault });
+    const outcome = w.config.ready().catch((e: unknown) => e);
+    await w.clock.advance(10 * MINUTE);
+    const error = (await outcome) as InfisicalK8sError;
+    expect(error).toBeInstanceOf(InfisicalK8sError);
+    expect(error.code).toBe(code);
+    // Full-jitter backoff from 1 s, ×2, capped at 5 min, never under a tenth of its ceiling: even with the
+    // shortest draws that is 0.1 + 0.2 + … + 25.6 s, then 30 s steps, about 25 attempts in ten minutes at most.
+    expect(w.emu.counters.get(LIST)).toBeLessThanOrEqual(25);
+    w.emu.faults.clear();
+    await w.clock.advance(6 * MINUTE);
+    expect(w.config.snapshot).toEqual({ GREETING: 'hello' });
+  });
+
+  it('a TokenReview failure on the Kubernetes side at first login', async () => {
+    const w = await build();
+    w.emu.faults.inject({ route: REVIEW, status: 500, body: { kind: 'Status', message: 'etcdserver: request timed out', code: 500 } });
+    const outcome = w.config.ready().catch((e: unknown) => e);
+    await w.clock.advance(10 * MINUTE);
+    expect(((await outcome) as InfisicalK8sError).code).toBe('TOKEN_REVIEW_FAILED');
+  });
+});
+
+describe('Faults after the first snapshot', () => {
+  const phases: Array<[string, string, number]> = [
+    ['steady refresh', LIST, 30 * MINUTE],
+    ['renewal', RENEW, 2 * HOUR],
+    ['re-login', LOGIN, DAY + HOUR],
+  ];
+  for (const [phase, route, span] of phases) {
+    it.each(faults)(`%s during ${phase}: the last good snapshot is served, then recovery`, async (_name, fault) => {
+      const w = await build();
+      await w.config.ready();
+      w.emu.faults.inject({ route, ...fault });
+      await w.clock.advance(span);
+      expect(w.config.get('GREETING')).toBe('hello');
+      w.emu.faults.clear();
+      w.emu.setSecret({ projectId: w.app.projectId, environment: 'prod', key: 'GREETING', value: 'recovered' });
+      await w.clock.advance(20 * MINUTE);
+      expect(w.config.get('GREETING')).toBe('recovered');
+      expect(w.config.isReady()).toBe(true);
+    });
+  }
+});
+
+describe('The token file', () => {
+  it.each([
+    ['missing', async (path: string) => unlink(path), 'TOKEN_FILE_MISSING'],
+    ['empty', async (path: string) => writeFile(path, ''), 'TOKEN_FILE_MISSING'],
+    ['garbage', async (path: string) => writeFile(path, 'not a token\n'), 'TOKEN_FILE_INVALID'],
+  ] as const)('%s at start: %s, and it recovers when a token appears', async (_name, spoil, code) => {
+    const w = await build();
+    await w.config.close();
+    const path = `${w.app.projected.dir}/plain-token`;
+    await writeFile(path, w.app.projected.current());
+    await spoil(path);
+    const config = createInfisicalConfig({
+      siteUrl: w.emu.infisicalUrl,
+      kubernetesAuth: { identityId: w.app.identityId, tokenPath: path },
+      secrets: { projectId: w.app.projectId, environment: 'prod' },
+      clock: w.clock,
+      push: false,
+      initialRetries: 2,
+      logger: { warn: () => undefined, error: () => undefined },
+    });
+    const outcome = config.ready().catch((e: unknown) => e);
+    await w.clock.advance(MINUTE);
+    expect(((await outcome) as InfisicalK8sError).code).toBe(code);
+    await writeFile(path, w.app.projected.current());
+    await w.clock.advance(10 * MINUTE);
+    expect(config.snapshot).toEqual({ GREETING: 'hello' });
+    await config.close();
+  });
+
+  it('expired: the login fails typed; a rotated token restores service', async () => {
+    const w = await build({ provision: { token: { expirationSeconds: 600 } } });
+    await w.config.ready();
+    await w.clock.advance(DAY + HOUR);
+    expect(w.errors).toContain('TOKEN_EXPIRED');
+    expect(w.config.get('GREETING')).toBe('hello');
+    await w.app.projected.rotate({ expirationSeconds: 40 * 86_400 });
+    w.emu.setSecret({ projectId: w.app.projectId, environment: 'prod', key: 'GREETING', value: 'fresh' });
+    await w.clock.advance(10 * MINUTE);
+    expect(w.config.get('GREETING')).toBe('fresh');
+  });
+
+  it('replaced by a token for another namespace: NAMESPACE_NOT_ALLOWED, the last good snapshot kept', async () => {
+    const w = await build();
+    await w.config.ready();
+    await w.app.projected.rotate({ namespace: 'intruders' });
+    await w.clock.advance(MINUTE);
+    expect(w.errors).toContain('NAMESPACE_NOT_ALLOWED');
+    expect(w.logs.join('\n')).toContain("'intruders'");
+    expect(w.config.get('GREETING')).toBe('hello');
+  });
+
+  it('rotated while a request is in flight: no failure, one extra login', async () => {
+    const w = await build();
+    await w.config.ready();
+    const before = w.emu.counters.get(LOGIN);
+    w.emu.faults.inject({ route: LIST, delayMs: 50, times: 1 });
+    const refresh = w.config.refresh();
+    await w.app.projected.rotate();
+    await refresh;
+    await w.clock.advance(MINUTE);
+    expect(w.emu.counters.get(LOGIN)).toBe(before + 1);
+    expect(w.errors).toEqual([]);
+  });
+});
+
+describe('TLS', () => {
+  it('verifies by default, trusts a custom CA, and fails a wrong CA with the typed error', async () => {
+    const w = await build({ emulator: { infisicalTls: true } });
+    const outcome = w.config.ready().catch((e: unknown) => e);
+    await w.clock.advance(MINUTE);
+    const error = (await outcome) as InfisicalK8sError;
+    expect(error.code).toBe('INFISICAL_UNREACHABLE');
+    expect(error.hint).toContain('tls.ca');
+
+    const other = await startEmulator();
+    const base = {
+      siteUrl: w.emu.infisicalUrl,
+      kubernetesAuth: { identityId: w.app.identityId, tokenPath: w.app.projected.path },
+      secrets: { projectId: w.app.projectId, environment: 'prod' },
+      push: false,
+      initialRetries: 1,
+      logger: { warn: () => undefined, error: () => undefined },
+    };
+    try {
+      const trusted = createInfisicalConfig({ ...base, tls: { ca: w.emu.caCert } });
+      expect(await trusted.ready()).toEqual({ GREETING: 'hello' });
+      await trusted.close();
+      const wrong = createInfisicalConfig({ ...base, tls: { ca: other.caCert } });
+      expect(await wrong.ready().catch((e: InfisicalK8sError) => e.code)).toBe('INFISICAL_UNREACHABLE');
+      await wrong.close();
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('Soak', () => {
+  it('30 simulated days with a fault every 6 hours and a rotation every hour: always served, exact login count', async () => {
+    const w = await build({ config: { refreshIntervalMs: 30 * MINUTE, tokenFileCheckIntervalMs: 5 * MINUTE } });
+    await w.config.ready();
+    const handlesBefore = process.getActiveResourcesInfo().length;
+    for (let hour = 1; hour <= 30 * 24; hour++) {
+      if (hour % 6 === 0) w.emu.faults.inject({ route: LIST, status: 503, times: 2 });
+      await w.app.projected.rotate();
+      await w.clock.advance(HOUR);
+      expect(w.config.get('GREETING')).toBe('hello');
+    }
+    // Every rotation is one login (the file changed); no other login is needed, since a rotation comes
+    // before any token reaches its max TTL: 1 initial + 720 rotations.
+    expect(w.emu.counters.get(LOGIN)).toBe(1 + 30 * 24);
+    expect(w.config.isReady()).toBe(true);
+    expect(process.getActiveResourcesInfo().length).toBeLessThanOrEqual(handlesBefore + 2);
+  }, 300_000);
+});

@@ -107,7 +107,7 @@ export class AccessTokens {
     }
     const jti = typeof claims.identityAccessTokenId === 'string' ? claims.identityAccessTokenId : '';
     const record = this.#state.tokens.get(jti);
-    const identity = record ? this.#state.identities.get(record.identityId) : undefined;
+    const identity = record ? (this.#state.identities.get(record.identityId) ?? this.#state.deletedIdentities.get(record.identityId)) : undefined;
     if (!record || !identity) fail(401, 'Invalid identity access token claims, please re-authenticate', 'UnauthorizedError');
     return { record, identity, claims };
   }
@@ -120,6 +120,7 @@ export class AccessTokens {
     const token = value.slice(7);
     const { record, identity } = await this.verify(token);
     if (record.revoked) fail(401, 'Failed to authorize: token has been revoked', 'UnauthorizedError');
+    if (this.#state.deletedIdentities.has(record.identityId)) fail(401, 'Failed to authorize: identity tokens have been revoked', 'UnauthorizedError');
     if (record.authMethod === 'kubernetes-auth' && this.#state.revokedAuthMethods.has(`${record.identityId}:${record.jti}`)) {
       fail(401, 'Failed to authorize: auth method has been revoked', 'UnauthorizedError');
     }

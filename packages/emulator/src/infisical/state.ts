@@ -94,7 +94,9 @@ export class InfisicalState {
   /** `${projectId}|${env}|${path}` -> key -> secret */
   readonly folders = new Map<string, Map<string, SecretRecord>>();
   readonly imports = new Map<string, ImportRecord[]>();
-  /** identityIds whose kubernetes-auth tokens were revoked with the auth method. */
+  /** Deleted identities: their tokens still verify as JWTs but are refused as revoked. */
+  readonly deletedIdentities = new Map<string, IdentityRecord>();
+  /** `${identityId}:${jti}` of kubernetes-auth tokens revoked with the auth method. */
   readonly revokedAuthMethods = new Set<string>();
 
   folderKey(projectId: string, environment: string, path: string): string {

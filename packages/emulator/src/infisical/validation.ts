@@ -66,6 +66,28 @@ export class Check {
     return value;
   }
 
+  /** zod skips an object's refinements once a field has the wrong type (the parse is "aborted"). */
+  get aborted(): boolean {
+    return this.issues.some((i) => i.code === 'invalid_type');
+  }
+
+  uuid(field: string, opts: { nullable?: boolean } = {}): string | null | undefined {
+    const value = this.string(field, { nullable: opts.nullable ?? false });
+    if (typeof value === 'string' && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+      this.issues.push({ code: 'invalid_string', message: 'Invalid uuid', path: [field] });
+      return undefined;
+    }
+    return value;
+  }
+
+  enumIssue(field: string, options: string[], received: string): void {
+    this.issues.push({
+      code: 'invalid_enum_value',
+      message: `Invalid enum value. Expected ${options.map((o) => `'${o}'`).join(' | ')}, received '${received}'`,
+      path: [field],
+    });
+  }
+
   custom(path: string, message: string): void {
     this.issues.push({ code: 'custom', message, path: [path] });
   }

@@ -64,6 +64,7 @@ export async function writeProjectedToken(
   };
 
   let options = defaults;
+  let rotationEpoch = 0;
   await enqueue(issue(options));
   const path = join(dir, 'token');
   return {
@@ -78,13 +79,21 @@ export async function writeProjectedToken(
     },
     startRotation(intervalMs: number) {
       if (timer) clearInterval(timer);
+      let busy = false;
+      const epoch = ++rotationEpoch;
       timer = setInterval(() => {
+        // Ticks never pile up behind a slow disk, and none lands after stop().
+        if (busy) return;
+        busy = true;
+        const next = chain.then(() => (epoch === rotationEpoch ? write(issue(options)) : undefined));
+        chain = next.catch(() => {});
         // A failed background write (folder removed by the test) must not crash the process.
-        enqueue(issue(options)).catch(() => {});
+        next.catch(() => {}).finally(() => (busy = false));
       }, intervalMs);
       timer.unref();
     },
     stop() {
+      rotationEpoch += 1;
       if (timer) clearInterval(timer);
       timer = undefined;
     },

@@ -97,30 +97,46 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
     return { status: 200, body: { identity: { identity: { ...identity, authMethod: identity.authMethods[0] ?? null }, role: identity.role, orgId: identity.orgId } } };
   });
 
+  router.on('DELETE', '/api/v1/identities/:identityId', async (req) => {
+    await requireOrgAdmin(ctx, req, 'delete', 'identity');
+    const identity = identityInOrg(ctx, req.params.identityId!);
+    if (identity.hasDeleteProtection) fail(400, 'Identity has delete protection', 'BadRequest');
+    state.identities.delete(identity.id);
+    state.kubernetesAuth.delete(identity.id);
+    // Current servers revoke every token of a deleted identity.
+    state.deletedIdentities.set(identity.id, identity);
+    for (const project of state.projects.values()) project.members.delete(identity.id);
+    const { role: _role, ...body } = identity;
+    return { status: 200, body: { identity: { ...body, authMethod: null, projectId: null } } };
+  });
+
   const authPath = '/api/v1/auth/kubernetes-auth/identities/:identityId';
 
   router.on('POST', authPath, async (req) => {
     await requireOrgAdmin(ctx, req, 'edit', 'identity');
     const check = Check.of(req.body);
     const raw = check.body;
-    const kubernetesHost = check.string('kubernetesHost', { nullable: true, min: 1 });
+    const kubernetesHost = check.string('kubernetesHost', { nullable: true, min: 1, required: true });
     if (typeof kubernetesHost === 'string' && !HOST_CHARSET.test(kubernetesHost)) check.custom('kubernetesHost', HOST_MESSAGE);
     const caCert = check.string('caCert') ?? '';
     const tokenReviewerJwt = check.string('tokenReviewerJwt') ?? '';
     const tokenReviewMode = (check.string('tokenReviewMode') ?? 'api') as 'api' | 'gateway';
-    if (tokenReviewMode !== 'api' && tokenReviewMode !== 'gateway') check.custom('tokenReviewMode', "Invalid enum value. Expected 'api' | 'gateway'");
+    if (tokenReviewMode !== 'api' && tokenReviewMode !== 'gateway') check.enumIssue('tokenReviewMode', ['api', 'gateway'], tokenReviewMode);
     const allowedNamespaces = check.string('allowedNamespaces', { required: true });
     const allowedNames = check.string('allowedNames', { required: true });
     const allowedAudience = check.string('allowedAudience', { required: true });
-    const gatewayId = check.string('gatewayId', { nullable: true }) ?? null;
+    const gatewayId = check.uuid('gatewayId', { nullable: true }) ?? null;
     const accessTokenTTL = check.int('accessTokenTTL', { min: 0, max: MAX_TTL }) ?? 2_592_000;
     const accessTokenMaxTTL = check.int('accessTokenMaxTTL', { min: 0, max: MAX_TTL }) ?? 2_592_000;
     const accessTokenNumUsesLimit = check.int('accessTokenNumUsesLimit', { min: 0 }) ?? 0;
     const ips = raw.accessTokenTrustedIps ?? DEFAULT_TRUSTED_IPS;
     if (!Array.isArray(ips) || ips.length < 1) check.custom('accessTokenTrustedIps', 'Array must contain at least 1 element(s)');
-    if (tokenReviewMode === 'api' && !kubernetesHost) check.custom('kubernetesHost', 'When token review mode is set to API, a Kubernetes host must be provided');
-    if (tokenReviewMode === 'gateway' && !gatewayId) check.custom('gatewayId', 'When token review mode is set to Gateway, a gateway must be selected');
-    if (accessTokenTTL > accessTokenMaxTTL && accessTokenMaxTTL > 0) check.custom('accessTokenTTL', 'Access Token TTL cannot be greater than Access Token Max TTL.');
+    if (!check.aborted) {
+      if (tokenReviewMode === 'api' && !kubernetesHost) check.custom('kubernetesHost', 'When token review mode is set to API, a Kubernetes host must be provided');
+      if (tokenReviewMode === 'gateway' && !gatewayId) check.custom('gatewayId', 'When token review mode is set to Gateway, a gateway must be selected');
+      // The attach route compares even against a max TTL of 0 (only update skips zeros).
+      if (accessTokenTTL > accessTokenMaxTTL) check.custom('accessTokenTTL', 'Access Token TTL cannot be greater than Access Token Max TTL.');
+    }
     check.done();
     const identity = identityInOrg(ctx, req.params.identityId!);
     if (state.kubernetesAuth.has(identity.id)) fail(400, 'Failed to add Kubernetes Auth to already configured identity', 'BadRequest');
@@ -164,10 +180,14 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
     const ttl = check.int('accessTokenTTL', { min: 0, max: MAX_TTL });
     const maxTtl = check.int('accessTokenMaxTTL', { min: 0, max: MAX_TTL });
     const uses = check.int('accessTokenNumUsesLimit', { min: 0 });
+    const mode = check.string('tokenReviewMode') as 'api' | 'gateway' | undefined;
+    if (mode !== undefined && mode !== 'api' && mode !== 'gateway') check.enumIssue('tokenReviewMode', ['api', 'gateway'], mode);
+    const gatewayId = check.uuid('gatewayId', { nullable: true });
+    if (!check.aborted && mode === 'gateway' && !gatewayId) check.custom('gatewayId', 'When token review mode is set to Gateway, a gateway must be selected');
     if (raw.accessTokenTrustedIps !== undefined && (!Array.isArray(raw.accessTokenTrustedIps) || raw.accessTokenTrustedIps.length < 1)) {
       check.custom('accessTokenTrustedIps', 'Array must contain at least 1 element(s)');
     }
-    if (ttl !== undefined && maxTtl !== undefined && ttl > 0 && maxTtl > 0 && ttl > maxTtl) {
+    if (!check.aborted && ttl !== undefined && maxTtl !== undefined && ttl > 0 && maxTtl > 0 && ttl > maxTtl) {
       check.custom('accessTokenTTL', 'Access Token TTL cannot be greater than Access Token Max TTL.');
     }
     check.done();
@@ -194,6 +214,8 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
       accessTokenMaxTTL: nextMax,
       accessTokenNumUsesLimit: uses ?? record.accessTokenNumUsesLimit,
       accessTokenTrustedIps: ips ?? record.accessTokenTrustedIps,
+      tokenReviewMode: mode ?? record.tokenReviewMode,
+      gatewayId: gatewayId === undefined ? record.gatewayId : gatewayId,
       updatedAt: nowIso(ctx.clock),
     });
     return { status: 200, body: { identityKubernetesAuth: view(record) } };

@@ -29,6 +29,7 @@ export function registerLoginRoutes(router: Router, ctx: InfisicalContext): void
     if (!auth) fail(404, 'Kubernetes auth method not found for identity, did you configure Kubernetes auth?', 'NotFound');
     const identity = state.identities.get(auth.identityId);
     if (!identity) fail(401, 'Identity not found', 'UnauthorizedError');
+    if (auth.tokenReviewMode === 'gateway') fail(400, 'Gateway token review is not available in the emulator; use tokenReviewMode "api".', 'KubernetesAuthLoginError');
     if (!auth.kubernetesHost) fail(400, 'Kubernetes host is required when token review mode is set to API', 'BadRequest');
 
     const answer = await callKubernetes({
@@ -101,6 +102,7 @@ export function registerLoginRoutes(router: Router, ctx: InfisicalContext): void
       return { status: 200, body: { accessToken: token, expiresIn: record.ttl, accessTokenMaxTTL: record.maxTtl, tokenType: 'Bearer' } };
     }
     if (record.revoked) fail(401, 'Cannot renew: token has been revoked', 'UnauthorizedError');
+    if (state.deletedIdentities.has(record.identityId)) fail(401, 'Cannot renew: identity tokens have been revoked', 'UnauthorizedError');
     if (state.revokedAuthMethods.has(`${record.identityId}:${record.jti}`)) fail(401, 'Cannot renew: auth method has been revoked', 'UnauthorizedError');
     if (record.numUsesLimit > 0 && record.uses >= record.numUsesLimit) fail(401, 'Cannot renew exhausted access token', 'UnauthorizedError');
     const ttl = tokens.issuedTtl(record, now);

@@ -178,10 +178,10 @@ describe('Method: writeProjectedToken', () => {
     try {
       const projected = await emu.writeProjectedToken(dir);
       const seen = new Set<string>();
-      let stop = false;
+      const reading = { on: true };
       let failures = 0;
       const reader = (async () => {
-        while (!stop) {
+        while (reading.on) {
           try {
             const text = readFileSync(projected.path, 'utf8');
             if (text.split('.').length !== 3 || !text.endsWith(text.split('.')[2]!) || text.length < 100) failures += 1;
@@ -194,7 +194,7 @@ describe('Method: writeProjectedToken', () => {
       })();
       const written: string[] = [];
       for (let i = 0; i < 25; i++) written.push(await projected.rotate({ podName: `p${i}` }));
-      stop = true;
+      reading.on = false;
       await reader;
       expect(failures).toBe(0);
       for (const text of seen) expect(claims(text).sub).toBe('system:serviceaccount:default:infisical-auth');

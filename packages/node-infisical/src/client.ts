@@ -7,52 +7,62 @@ import { KubernetesAuthApi } from './api/kubernetes-auth.js';
 import { SecretsApi } from './api/secrets.js';
 import { ProjectsApi } from './api/projects.js';
 import { EventsApi } from './api/events.js';
+import { InfisicalValidationError } from './errors/errors.js';
 
-/** Options of `new InfisicalClient(...)`. */
+/**
+ * Options of `new InfisicalClient(...)`.
+ *
+ * @example
+ * const options: InfisicalClientOptions = { baseUrl: 'https://infisical.internal', tls: { ca }, timeoutMs: 5_000, retry: { retries: 2 } };
+ */
 export interface InfisicalClientOptions {
-  /** Infisical site URL. Default `https://app.infisical.com`; a trailing `/api` is tolerated. */
+  /** Infisical site URL (http or https). Default `https://app.infisical.com`; a trailing `/` or `/api` is tolerated. */
   baseUrl?: string;
-  /** Start with an access token (e.g. an administrator's). */
+  /** Start with an access token (e.g. an administrator's). Default: the `INFISICAL_TOKEN` environment variable, if set. */
   accessToken?: string;
-  /** Per-attempt timeout in ms. Default 10 000. */
+  /** Per-attempt timeout in ms (connect, headers and body). Default 10 000. */
   timeoutMs?: number;
-  /** Custom CA for a self-hosted Infisical. */
+  /** Custom CA (and, for throwaway setups only, `rejectUnauthorized: false`) for a self-hosted Infisical. */
   tls?: TlsOptions;
   /** Backoff for retryable failures, or `false`. Default 3 retries, 250 ms base, 10 s cap. */
   retry?: RetryOptions | false;
-  /** Appended to the `user-agent` header. */
+  /** Appended to the `user-agent` header (`node-infisical/<version> node/<version> <yours>`). */
   userAgent?: string;
-  /** A custom fetch implementation. */
+  /** A custom fetch implementation (advanced: proxies, instrumentation). */
   fetch?: typeof fetch;
 }
 
 /**
- * The Infisical client the Kubernetes Auth guide documents.
+ * The Infisical client the Kubernetes Auth guide documents: login (Kubernetes, Universal Auth or a
+ * token), identities, Kubernetes Auth configuration, secrets, projects and project events. No
+ * caching and no background timers: token lifetimes belong to the caller (see `@infisical-k8s/core`).
  *
  * @example
  * const client = new InfisicalClient({ baseUrl: 'https://app.infisical.com' });
- * await client.login({ kubernetesAuth: { identityId, jwt } });
+ * await client.login({ kubernetesAuth: { identityId: process.env.INFISICAL_IDENTITY_ID!, jwt: readFileSync('/var/run/secrets/infisical/token', 'utf-8') } });
  * const { secrets } = await client.secrets.list({ projectId, environment: 'production', secretPath: '/' });
  */
 export class InfisicalClient {
   readonly #transport: Transport;
-  /** Token endpoints: `renew`, `revoke`, the stored `accessToken`. */
+  /** Token endpoints (`renew`, `revoke`) and the stored `accessToken`. */
   readonly auth: AuthApi;
   /** Machine identities. */
   readonly identities: IdentitiesApi;
-  /** Auth methods attached to identities. */
+  /** Auth methods attached to identities: `identityAuth.kubernetes`. */
   readonly identityAuth: { readonly kubernetes: KubernetesAuthApi };
   /** Secrets of a project environment and folder. */
   readonly secrets: SecretsApi;
   /** Projects and their identity memberships. */
   readonly projects: ProjectsApi;
-  /** Push notifications of secret changes. */
+  /** Push notifications of secret changes (SSE). */
   readonly events: EventsApi;
 
   constructor(options: InfisicalClientOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new InfisicalValidationError('options', 'pass an options object, e.g. { baseUrl }');
     this.#transport = new Transport(options);
-    if (options.accessToken) this.#transport.token = options.accessToken;
     this.auth = new AuthApi(this.#transport);
+    const token = options.accessToken ?? process.env.INFISICAL_TOKEN;
+    if (token !== undefined && token.trim() !== '') this.auth.setAccessToken(token);
     this.identities = new IdentitiesApi(this.#transport);
     this.identityAuth = Object.freeze({ kubernetes: new KubernetesAuthApi(this.#transport) });
     this.secrets = new SecretsApi(this.#transport);
@@ -60,13 +70,19 @@ export class InfisicalClient {
     this.events = new EventsApi(this.#transport);
   }
 
-  /** The normalized site URL requests go to. */
+  /**
+   * The normalized site URL requests go to.
+   *
+   * @example
+   * new InfisicalClient({ baseUrl: 'https://eu.infisical.com/api/' }).baseUrl; // 'https://eu.infisical.com'
+   */
   get baseUrl(): string {
     return this.#transport.baseUrl;
   }
 
   /**
-   * Logs in and keeps the access token for later calls.
+   * Logs in and keeps the access token for later calls (same as `client.auth.login`). With
+   * `{ accessToken }` no request is made: the token is stored and its claims fill the response.
    *
    * @example
    * await client.login({ kubernetesAuth: { identityId: process.env.INFISICAL_IDENTITY_ID!, jwt } });
@@ -75,7 +91,12 @@ export class InfisicalClient {
     return this.auth.login(options);
   }
 
-  /** Releases pooled connections (only matters with a custom CA). */
+  /**
+   * Releases pooled connections of a custom TLS agent (`tls` option); a no-op otherwise.
+   *
+   * @example
+   * await client.close();
+   */
   close(): Promise<void> {
     return this.#transport.close();
   }
@@ -85,6 +106,7 @@ export class InfisicalClient {
     return `InfisicalClient { baseUrl: '${this.#transport.baseUrl}', authenticated: ${this.#transport.token !== undefined} }`;
   }
 
+  /** Never shows the token. */
   toJSON(): Record<string, unknown> {
     return { baseUrl: this.#transport.baseUrl, authenticated: this.#transport.token !== undefined };
   }

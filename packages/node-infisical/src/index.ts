@@ -3,16 +3,26 @@ export type { TlsOptions } from './transport/http.js';
 export type { RetryOptions } from './transport/retry.js';
 export type { LoginOptions, LoginResponse, AuthApi } from './api/auth.js';
 export type { Identity, CreateIdentityOptions, IdentitiesApi } from './api/identities.js';
+export type { KubernetesAuthApi } from './api/kubernetes-auth.js';
 export {
   KUBERNETES_AUTH_DEFAULTS,
-  type KubernetesAuthApi,
   type KubernetesAuthParameters,
   type AttachKubernetesAuthOptions,
   type IdentityKubernetesAuth,
   type TrustedIp,
-} from './api/kubernetes-auth.js';
-export type { Secret, SecretImport, SecretScope, ListSecretsOptions, GetSecretOptions, WriteSecretOptions, SecretsApi } from './api/secrets.js';
-export type { Project, ProjectsApi } from './api/projects.js';
+} from './api/kubernetes-auth-types.js';
+export type {
+  Secret,
+  SecretImport,
+  SecretScope,
+  ListSecretsOptions,
+  GetSecretOptions,
+  WriteSecretOptions,
+  DeleteSecretOptions,
+  SecretWriteResult,
+} from './api/secrets-types.js';
+export type { SecretsApi } from './api/secrets.js';
+export type { Project, IdentityMembership, ProjectsApi } from './api/projects.js';
 export type { ProjectEvent, EventRegistration, SecretEventName, SubscribeOptions, EventsApi } from './api/events.js';
 export {
   InfisicalError,
@@ -21,6 +31,7 @@ export {
   InfisicalResponseError,
   InfisicalValidationError,
   type NetworkErrorCode,
+  type ApiErrorDetails,
 } from './errors/errors.js';
 export { isTokenError, isUseLimitError, isRevokedError, isTrustedIpError, isRenewRefusedError } from './errors/classify.js';
 export { MAX_TTL_SECONDS } from './api/validate.js';

@@ -97,7 +97,7 @@ describe('Seed: Kubernetes Auth guide snippets', () => {
   it('Login Response has the documented fields', async () => {
     const client = new InfisicalClient({ baseUrl: emu.infisicalUrl });
     const response = await client.login({ kubernetesAuth: { identityId: app.identityId, jwt: readFileSync(app.projected.path, 'utf-8') } });
-    expect(Object.keys(response).sort()).toEqual(['accessToken', 'accessTokenMaxTTL', 'expiresIn', 'tokenType']);
+    expect(Object.keys(response).toSorted()).toEqual(['accessToken', 'accessTokenMaxTTL', 'expiresIn', 'tokenType']);
     expect(response).toMatchObject({ expiresIn: 3600, accessTokenMaxTTL: 86400, tokenType: 'Bearer' });
   });
 
@@ -136,7 +136,7 @@ describe('Seed: Kubernetes Auth guide snippets', () => {
 
       await main().catch(console.error);
       expect(errors).not.toHaveBeenCalled();
-      expect(lines.sort()).toEqual(['API_KEY=k-123', 'DATABASE_URL=postgres://db/app']);
+      expect(lines.toSorted()).toEqual(['API_KEY=k-123', 'DATABASE_URL=postgres://db/app']);
     } finally {
       log.mockRestore();
       errors.mockRestore();

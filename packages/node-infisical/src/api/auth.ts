@@ -1,33 +1,60 @@
 import type { Transport } from '../transport/http.js';
-import { InfisicalValidationError } from '../errors/errors.js';
+import { InfisicalResponseError, InfisicalValidationError } from '../errors/errors.js';
+import { readTokenClaims } from './token-claims.js';
 import { requireJwt, requireString } from './validate.js';
 
-/** What every login and renewal returns. */
+/**
+ * What every login and renewal returns (the seed's "Login Response" table).
+ *
+ * @example
+ * const { accessToken, expiresIn, accessTokenMaxTTL, tokenType } = await client.login({ kubernetesAuth: { identityId, jwt } });
+ */
 export interface LoginResponse {
   /** Bearer token for later calls; the client keeps it. */
   accessToken: string;
-  /** The auth method's configured TTL in seconds (the JWT's own `exp` may be earlier). */
+  /** Token lifetime in seconds: the auth method's configured TTL (the JWT's own `exp` may come sooner). */
   expiresIn: number;
   /** Maximum lifetime of the token, renewals included, in seconds. */
   accessTokenMaxTTL: number;
-  /** Always `"Bearer"`. */
+  /** `"Bearer"`. */
   tokenType: string;
 }
 
-/** `client.login()` credentials: exactly one auth method. */
+/**
+ * Credentials for `client.login()`: exactly one auth method.
+ *
+ * @example
+ * const viaKubernetes: LoginOptions = { kubernetesAuth: { identityId, jwt: readFileSync(tokenPath, 'utf8') } };
+ * const viaUniversal: LoginOptions = { universalAuth: { clientId, clientSecret } };
+ * const viaToken: LoginOptions = { accessToken: process.env.INFISICAL_TOKEN! };
+ */
 export type LoginOptions =
   | { kubernetesAuth: { identityId: string; jwt: string; organizationSlug?: string } }
   | { universalAuth: { clientId: string; clientSecret: string } }
   | { accessToken: string };
 
-/** Token endpoints: renew and revoke the access token the client holds. */
+const LOGIN_HELP = 'pass { kubernetesAuth: { identityId, jwt } }, { universalAuth: { clientId, clientSecret } } or { accessToken }';
+
+/**
+ * Token endpoints and the access token the client holds (`client.auth`).
+ *
+ * @example
+ * await client.auth.renew();
+ * console.log(client.auth.accessToken !== undefined);
+ * await client.auth.revoke();
+ */
 export class AuthApi {
   readonly #transport: Transport;
   constructor(transport: Transport) {
     this.#transport = transport;
   }
 
-  /** The access token in use, if any. */
+  /**
+   * The access token in use, if any.
+   *
+   * @example
+   * if (client.auth.accessToken === undefined) await client.login(credentials);
+   */
   get accessToken(): string | undefined {
     return this.#transport.token;
   }
@@ -39,42 +66,55 @@ export class AuthApi {
    * client.auth.setAccessToken(process.env.INFISICAL_TOKEN);
    */
   setAccessToken(token: string | undefined): void {
-    this.#transport.token = token;
+    if (token !== undefined && (typeof token !== 'string' || token.trim() === '')) {
+      throw new InfisicalValidationError('accessToken', 'must be a non-empty string, or undefined to forget the token');
+    }
+    this.#transport.token = token?.trim();
   }
 
   /**
-   * Logs in with Kubernetes Auth, Universal Auth, or adopts a given access token.
-   * Kubernetes: `POST /api/v1/auth/kubernetes-auth/login`. The returned token is stored.
+   * Logs in and stores the access token for later calls.
+   * - `kubernetesAuth`: `POST /api/v1/auth/kubernetes-auth/login` with the service-account JWT (trimmed).
+   * - `universalAuth`: `POST /api/v1/auth/universal-auth/login`.
+   * - `accessToken`: no request; the token is stored and the response is read from its claims
+   *   (`expiresIn` = seconds until `exp`, `accessTokenMaxTTL` from the claim; 0 when unknown).
+   *
+   * @example
+   * await client.auth.login({ kubernetesAuth: { identityId, jwt: readFileSync('/var/run/secrets/infisical/token', 'utf8') } });
    */
   async login(options: LoginOptions): Promise<LoginResponse> {
-    if (!options || typeof options !== 'object') {
-      throw new InfisicalValidationError('login', 'pass { kubernetesAuth: { identityId, jwt } } or { universalAuth: { clientId, clientSecret } }');
-    }
+    if (!options || typeof options !== 'object') throw new InfisicalValidationError('login', LOGIN_HELP);
     if ('kubernetesAuth' in options) {
-      const k = options.kubernetesAuth ?? ({} as { identityId?: unknown; jwt?: unknown; organizationSlug?: string });
+      const k = (options.kubernetesAuth ?? {}) as { identityId?: unknown; jwt?: unknown; organizationSlug?: unknown };
       const identityId = requireString('kubernetesAuth.identityId', k.identityId, 'the ID of the machine identity that has Kubernetes Auth attached');
       const jwt = requireJwt('kubernetesAuth.jwt', k.jwt, 'read it from the projected service-account token file, e.g. /var/run/secrets/infisical/token');
       const body: Record<string, string> = { identityId, jwt };
-      if (k.organizationSlug) body.organizationSlug = k.organizationSlug;
-      return this.#store(await this.#transport.json<LoginResponse>({ method: 'POST', path: '/api/v1/auth/kubernetes-auth/login', body }));
+      if (k.organizationSlug !== undefined) body.organizationSlug = requireString('kubernetesAuth.organizationSlug', k.organizationSlug, 'the sub-organization slug, or leave it out');
+      return this.#store(await this.#transport.json<LoginResponse>({ method: 'POST', path: '/api/v1/auth/kubernetes-auth/login', body }), '/api/v1/auth/kubernetes-auth/login');
     }
     if ('universalAuth' in options) {
-      const u = options.universalAuth ?? ({} as { clientId?: unknown; clientSecret?: unknown });
+      const u = (options.universalAuth ?? {}) as { clientId?: unknown; clientSecret?: unknown };
       const clientId = requireString('universalAuth.clientId', u.clientId, 'the Universal Auth client ID of the identity');
       const clientSecret = requireString('universalAuth.clientSecret', u.clientSecret, 'a client secret created for that identity');
-      return this.#store(await this.#transport.json<LoginResponse>({ method: 'POST', path: '/api/v1/auth/universal-auth/login', body: { clientId, clientSecret } }));
+      return this.#store(
+        await this.#transport.json<LoginResponse>({ method: 'POST', path: '/api/v1/auth/universal-auth/login', body: { clientId, clientSecret } }),
+        '/api/v1/auth/universal-auth/login',
+      );
     }
     if ('accessToken' in options) {
       const accessToken = requireString('accessToken', options.accessToken, 'an Infisical access token');
       this.#transport.token = accessToken;
-      return { accessToken, expiresIn: 0, accessTokenMaxTTL: 0, tokenType: 'Bearer' };
+      const claims = readTokenClaims(accessToken);
+      const expiresIn = claims?.exp !== undefined ? Math.max(0, Math.floor(claims.exp - Date.now() / 1000)) : 0;
+      return { accessToken, expiresIn, accessTokenMaxTTL: claims?.accessTokenMaxTTL ?? 0, tokenType: 'Bearer' };
     }
-    throw new InfisicalValidationError('login', 'pass { kubernetesAuth: { identityId, jwt } } or { universalAuth: { clientId, clientSecret } }');
+    throw new InfisicalValidationError('login', LOGIN_HELP);
   }
 
   /**
    * Renews an access token (`POST /api/v1/auth/token/renew`) and stores the token the server returns
-   * (current servers issue a new JWT each time). Renew before `exp`: an expired token cannot be renewed.
+   * (current servers issue a new JWT each time). Renew before `exp`: an expired token cannot be renewed
+   * (403 `TokenError`); on a 401 log in again (`isRenewRefusedError`).
    *
    * @example
    * const { expiresIn } = await client.auth.renew();
@@ -82,7 +122,7 @@ export class AuthApi {
   async renew(accessToken: string | undefined = this.#transport.token): Promise<LoginResponse> {
     const token = requireString('accessToken', accessToken, 'log in first or pass the token to renew');
     const response = await this.#transport.json<LoginResponse>({ method: 'POST', path: '/api/v1/auth/token/renew', body: { accessToken: token } });
-    return this.#store(response);
+    return this.#store(response, '/api/v1/auth/token/renew');
   }
 
   /**
@@ -97,9 +137,9 @@ export class AuthApi {
     if (this.#transport.token === token) this.#transport.token = undefined;
   }
 
-  #store(response: LoginResponse): LoginResponse {
-    if (!response || typeof response.accessToken !== 'string') {
-      throw new InfisicalValidationError('response', 'the server returned no accessToken');
+  #store(response: LoginResponse, path: string): LoginResponse {
+    if (!response || typeof response !== 'object' || typeof response.accessToken !== 'string' || response.accessToken === '') {
+      throw new InfisicalResponseError(200, 'POST', path, 'the answer has no accessToken');
     }
     this.#transport.token = response.accessToken;
     return response;

@@ -1,79 +1,88 @@
 import type { Transport } from '../transport/http.js';
 import { InfisicalValidationError } from '../errors/errors.js';
+import { parseSse } from '../transport/sse.js';
 import { requireString } from './validate.js';
 
+/**
+ * The events a subscription can register for.
+ *
+ * @example
+ * const name: SecretEventName = 'secret:update';
+ */
 export type SecretEventName = 'secret:create' | 'secret:update' | 'secret:delete' | 'secret:import-mutation';
 
+const EVENT_NAMES: readonly string[] = ['secret:create', 'secret:update', 'secret:delete', 'secret:import-mutation'];
+
+/**
+ * One registration of a subscription: an event, optionally limited to an environment and a path
+ * prefix (`secretPath`, default `/`).
+ *
+ * @example
+ * const registration: EventRegistration = { event: 'secret:update', conditions: { environmentSlug: 'prod', secretPath: '/' } };
+ */
 export interface EventRegistration {
   event: SecretEventName;
   conditions?: { environmentSlug: string; secretPath?: string };
 }
 
-/** One server-sent event. `data` is parsed JSON when it parses, else the raw text. No secret values are ever sent. */
+/**
+ * One server-sent event. `event` is the frame's name (`secret:update`, ..., `error`, or `ping` with
+ * `includePings`); `data` is the parsed JSON when it parses, else the raw text. Current servers send
+ * `{ type: 'secret-manager', data: { eventType, payload: [{ environment, secretPath, secretKeys }] } }`;
+ * treat any event as "refetch this environment and path". No secret values are ever sent.
+ *
+ * @example
+ * for await (const e of events) if (e.event !== 'error') await refetch();
+ */
 export interface ProjectEvent {
   event: string;
   id?: string;
   data?: unknown;
 }
 
+/**
+ * Options of `client.events.subscribe`.
+ *
+ * @example
+ * const options: SubscribeOptions = { projectId, register: [{ event: 'secret:update', conditions: { environmentSlug: 'prod' } }], signal };
+ */
 export interface SubscribeOptions {
   projectId: string;
+  /** 1 to 10 registrations. */
   register: EventRegistration[];
-  /** Aborting ends the stream and the iteration. */
+  /** Aborting closes the stream and ends the iteration quietly. */
   signal?: AbortSignal;
-  /** Surface `ping` heartbeats too (default false). */
+  /** Yield the server's `ping` heartbeats too (default false: they are filtered out). */
   includePings?: boolean;
 }
 
-/** Splits an SSE byte stream into events (WHATWG rules: blank line ends an event, `:` lines are comments). */
-async function* parseSse(body: ReadableStream<Uint8Array>, includePings: boolean): AsyncGenerator<ProjectEvent> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let current: { event?: string; id?: string; data: string[] } = { data: [] };
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let newline: number;
-      while ((newline = buffer.search(/\r?\n/)) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(buffer[newline] === '\r' ? newline + 2 : newline + 1);
-        if (line === '') {
-          if (current.event || current.data.length > 0) {
-            const name = current.event ?? 'message';
-            if (name !== 'ping' || includePings) {
-              const text = current.data.join('\n');
-              let data: unknown = text;
-              try {
-                data = text ? JSON.parse(text) : undefined;
-              } catch {
-                // keep the raw text: the wire format has changed before
-              }
-              const event: ProjectEvent = { event: name, data };
-              if (current.id !== undefined) event.id = current.id;
-              yield event;
-            }
-          }
-          current = { data: [] };
-          continue;
-        }
-        if (line.startsWith(':')) continue;
-        const colon = line.indexOf(':');
-        const field = colon === -1 ? line : line.slice(0, colon);
-        const fieldValue = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-        if (field === 'event') current.event = fieldValue;
-        else if (field === 'data') current.data.push(fieldValue);
-        else if (field === 'id') current.id = fieldValue;
-      }
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
+function validateRegister(register: unknown): EventRegistration[] {
+  if (!Array.isArray(register) || register.length < 1 || register.length > 10) {
+    throw new InfisicalValidationError('register', 'needs 1 to 10 { event, conditions? } entries');
   }
+  return register.map((entry: unknown, index) => {
+    const r = (entry ?? {}) as { event?: unknown; conditions?: { environmentSlug?: unknown; secretPath?: unknown } };
+    if (typeof r.event !== 'string' || !EVENT_NAMES.includes(r.event)) {
+      throw new InfisicalValidationError(`register[${index}].event`, `must be one of ${EVENT_NAMES.join(', ')}`);
+    }
+    if (r.conditions === undefined) return { event: r.event as SecretEventName };
+    const environmentSlug = requireString(`register[${index}].conditions.environmentSlug`, r.conditions?.environmentSlug, 'the environment slug to watch');
+    const secretPath = r.conditions.secretPath;
+    if (secretPath !== undefined && (typeof secretPath !== 'string' || !secretPath.startsWith('/'))) {
+      throw new InfisicalValidationError(`register[${index}].conditions.secretPath`, 'must be a folder path starting with "/"');
+    }
+    return { event: r.event as SecretEventName, conditions: { environmentSlug, ...(secretPath !== undefined ? { secretPath } : {}) } };
+  });
 }
 
-/** Project events (`/api/v1/events`): push notifications of secret changes over server-sent events. */
+const PATH = '/api/v1/events/subscribe/project-events';
+
+/**
+ * Project events (`client.events`): push notifications of secret changes over server-sent events.
+ *
+ * @example
+ * const events = await client.events.subscribe({ projectId, register: [{ event: 'secret:update', conditions: { environmentSlug: 'prod' } }] });
+ */
 export class EventsApi {
   readonly #transport: Transport;
   constructor(transport: Transport) {
@@ -81,24 +90,40 @@ export class EventsApi {
   }
 
   /**
-   * Opens the project-events stream. Resolves once the server accepted the subscription (a refusal,
-   * e.g. 400 when the plan lacks event subscriptions, rejects with `InfisicalApiError`); the iterable
-   * ends when the server closes the stream or `signal` aborts. Events are not replayed: refetch after a reconnect.
+   * Opens the project-events stream (`POST /api/v1/events/subscribe/project-events`). Resolves once the
+   * server accepted the subscription; a refusal rejects with `InfisicalApiError` (e.g. 400 when the plan
+   * lacks event subscriptions, 403 without access). The iterable ends when the server closes the stream
+   * (it does so after an hour) or `signal` aborts; `ping` heartbeats are filtered unless `includePings`.
+   * Events are not replayed: refetch after reconnecting. Each subscription counts as one token use.
    *
    * @example
-   * const events = await client.events.subscribe({ projectId, register: [{ event: 'secret:update', conditions: { environmentSlug: 'prod' } }] });
-   * for await (const e of events) console.log(e.event);
+   * const abort = new AbortController();
+   * const events = await client.events.subscribe({
+   *   projectId,
+   *   register: [{ event: 'secret:update', conditions: { environmentSlug: 'prod', secretPath: '/' } }],
+   *   signal: abort.signal,
+   * });
+   * for await (const e of events) console.log(e.event, e.data);
    */
   async subscribe(options: SubscribeOptions): Promise<AsyncIterable<ProjectEvent>> {
-    const projectId = requireString('projectId', options?.projectId, 'the ID of the project to watch');
-    if (!Array.isArray(options.register) || options.register.length < 1 || options.register.length > 10) {
-      throw new InfisicalValidationError('register', 'needs 1 to 10 { event, conditions } entries');
-    }
-    const response = await this.#transport.stream(
-      { method: 'POST', path: '/api/v1/events/subscribe/project-events', body: { projectId, register: options.register }, auth: true },
-      options.signal,
-    );
-    if (!response.body) return (async function* () {})();
-    return parseSse(response.body, options.includePings ?? false);
+    if (!options || typeof options !== 'object') throw new InfisicalValidationError('options', 'pass { projectId, register }');
+    const projectId = requireString('projectId', options.projectId, 'the ID of the project to watch');
+    const register = validateRegister(options.register);
+    const response = await this.#transport.stream({
+      method: 'POST',
+      path: PATH,
+      body: { projectId, register },
+      auth: true,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const body = response.body;
+    if (!body) return { [Symbol.asyncIterator]: async function* () {} };
+    return parseSse(body, {
+      includePings: options.includePings ?? false,
+      signal: options.signal,
+      method: 'POST',
+      path: PATH,
+      maxEventBytes: this.#transport.maxResponseBytes,
+    });
   }
 }

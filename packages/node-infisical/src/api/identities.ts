@@ -1,11 +1,19 @@
 import type { Transport } from '../transport/http.js';
-import { requireString } from './validate.js';
+import { InfisicalValidationError } from '../errors/errors.js';
+import { optionalBoolean, optionalString, requireString } from './validate.js';
 
-/** A machine identity as the server returns it. */
+/**
+ * A machine identity as the server returns it.
+ *
+ * @example
+ * const { identity } = await client.identities.get({ identityId });
+ * console.log(identity.name, identity.authMethods);
+ */
 export interface Identity {
   id: string;
   name: string;
   authMethod: string | null;
+  /** e.g. `["kubernetes-auth"]` once Kubernetes Auth is attached. */
   authMethods: string[];
   orgId: string;
   hasDeleteProtection: boolean;
@@ -15,16 +23,27 @@ export interface Identity {
   [field: string]: unknown;
 }
 
+/**
+ * Options of `client.identities.create`.
+ *
+ * @example
+ * const options: CreateIdentityOptions = { name: 'k8s-service-identity', organizationId: 'org_id_here' };
+ */
 export interface CreateIdentityOptions {
   name: string;
   organizationId: string;
-  /** Organization role; the server's default is `"no-access"`. */
+  /** Organization role; the server's default is `"no-access"` (project access is granted per project). */
   role?: string;
   hasDeleteProtection?: boolean;
   metadata?: Array<{ key: string; value: string }>;
 }
 
-/** Machine identities (`/api/v1/identities`). */
+/**
+ * Machine identities (`client.identities`, `/api/v1/identities`).
+ *
+ * @example
+ * const { identity } = await client.identities.create({ name: 'k8s-service-identity', organizationId: 'org_id_here' });
+ */
 export class IdentitiesApi {
   readonly #transport: Transport;
   constructor(transport: Transport) {
@@ -32,22 +51,31 @@ export class IdentitiesApi {
   }
 
   /**
-   * Creates a machine identity in an organization.
+   * Creates a machine identity in an organization (`POST /api/v1/identities`).
    *
    * @example
-   * const { identity } = await client.identities.create({ name: 'k8s-service-identity', organizationId: 'org_id' });
+   * const { identity } = await client.identities.create({ name: 'k8s-service-identity', organizationId: 'org_id_here' });
    */
   async create(options: CreateIdentityOptions): Promise<{ identity: Identity }> {
     const name = requireString('name', options?.name, 'a name for the machine identity');
-    const organizationId = requireString('organizationId', options?.organizationId, 'the ID of your Infisical organization');
-    const body: Record<string, unknown> = { name, organizationId, role: options.role ?? 'no-access' };
-    if (options.hasDeleteProtection !== undefined) body.hasDeleteProtection = options.hasDeleteProtection;
-    if (options.metadata !== undefined) body.metadata = options.metadata;
+    const organizationId = requireString('organizationId', options.organizationId, 'the ID of your Infisical organization');
+    const body: Record<string, unknown> = { name, organizationId };
+    const role = optionalString('role', options.role);
+    if (role !== undefined) body.role = requireString('role', role, 'an organization role slug such as "no-access" or "member"');
+    const protection = optionalBoolean('hasDeleteProtection', options.hasDeleteProtection);
+    if (protection !== undefined) body.hasDeleteProtection = protection;
+    if (options.metadata !== undefined) {
+      if (!Array.isArray(options.metadata)) throw new InfisicalValidationError('metadata', 'must be an array of { key, value }');
+      body.metadata = options.metadata.map((entry, index) => ({
+        key: requireString(`metadata[${index}].key`, entry?.key, 'a non-empty key'),
+        value: requireString(`metadata[${index}].value`, entry?.value, 'a non-empty value'),
+      }));
+    }
     return this.#transport.json({ method: 'POST', path: '/api/v1/identities', body, auth: true });
   }
 
   /**
-   * Reads one identity.
+   * Reads one identity (`GET /api/v1/identities/:identityId`).
    *
    * @example
    * const { identity } = await client.identities.get({ identityId });

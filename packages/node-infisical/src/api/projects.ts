@@ -1,7 +1,13 @@
 import type { Transport } from '../transport/http.js';
-import { requireString } from './validate.js';
+import { optionalString, requireString } from './validate.js';
 
-/** A project (workspace) as the server returns it. */
+/**
+ * A project (workspace) as the server returns it.
+ *
+ * @example
+ * const { project } = await client.projects.create({ projectName: 'payments' });
+ * console.log(project.id, project.environments?.map((e) => e.slug));
+ */
 export interface Project {
   id: string;
   name: string;
@@ -11,7 +17,27 @@ export interface Project {
   [field: string]: unknown;
 }
 
-/** Projects (`/api/v2/workspace`): provisioning helpers for administrators. */
+/**
+ * A machine identity's membership of a project.
+ *
+ * @example
+ * const { identityMembership } = await client.projects.addIdentity({ projectId, identityId, role: 'viewer' });
+ * console.log(identityMembership.id);
+ */
+export interface IdentityMembership {
+  id: string;
+  identityId?: string;
+  projectId?: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Projects and their identity memberships (`client.projects`, `/api/v2/workspace`): provisioning helpers.
+ *
+ * @example
+ * const { project } = await client.projects.create({ projectName: 'payments' });
+ * await client.projects.addIdentity({ projectId: project.id, identityId, role: 'viewer' });
+ */
 export class ProjectsApi {
   readonly #transport: Transport;
   constructor(transport: Transport) {
@@ -19,31 +45,37 @@ export class ProjectsApi {
   }
 
   /**
-   * Creates a project with the default environments (dev, staging, prod).
+   * Creates a project with the server's default environments (`POST /api/v2/workspace`).
    *
    * @example
-   * const { project } = await client.projects.create({ projectName: 'payments' });
+   * const { project } = await client.projects.create({ projectName: 'payments', slug: 'payments' });
    */
   async create(options: { projectName: string; slug?: string }): Promise<{ project: Project }> {
     const projectName = requireString('projectName', options?.projectName, 'a name for the project');
     const body: Record<string, string> = { projectName };
-    if (options.slug) body.slug = options.slug;
+    const slug = optionalString('slug', options.slug);
+    if (slug !== undefined) body.slug = requireString('slug', slug, 'a URL-friendly project slug, or leave it out');
     return this.#transport.json({ method: 'POST', path: '/api/v2/workspace', body, auth: true });
   }
 
   /**
-   * Gives a machine identity a role in a project, so it can read its secrets.
+   * Adds a machine identity to a project with a role
+   * (`POST /api/v2/workspace/:projectId/identity-memberships/:identityId`). Without `role` the server
+   * uses `no-access`: pass `viewer` (or a custom role) for an identity that reads secrets.
    *
    * @example
    * await client.projects.addIdentity({ projectId: project.id, identityId: identity.id, role: 'viewer' });
    */
-  async addIdentity(options: { projectId: string; identityId: string; role?: string }): Promise<{ identityMembership: Record<string, unknown> }> {
+  async addIdentity(options: { projectId: string; identityId: string; role?: string }): Promise<{ identityMembership: IdentityMembership }> {
     const projectId = requireString('projectId', options?.projectId, 'the ID of the project');
-    const identityId = requireString('identityId', options?.identityId, 'the ID of the machine identity');
+    const identityId = requireString('identityId', options.identityId, 'the ID of the machine identity');
+    const body: Record<string, string> = {};
+    const role = optionalString('role', options.role);
+    if (role !== undefined) body.role = requireString('role', role, 'a project role slug such as "viewer", "member" or "admin"');
     return this.#transport.json({
       method: 'POST',
       path: `/api/v2/workspace/${encodeURIComponent(projectId)}/identity-memberships/${encodeURIComponent(identityId)}`,
-      body: { role: options.role ?? 'viewer' },
+      body,
       auth: true,
     });
   }

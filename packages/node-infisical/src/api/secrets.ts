@@ -1,75 +1,37 @@
 import type { Transport } from '../transport/http.js';
-import { requireString } from './validate.js';
 import { InfisicalValidationError } from '../errors/errors.js';
-
-/** A secret as `GET /api/v4/secrets` returns it. */
-export interface Secret {
-  id: string;
-  secretKey: string;
-  secretValue: string;
-  secretComment?: string;
-  secretPath?: string;
-  version: number;
-  type: string;
-  environment: string;
-  workspace?: string;
-  secretValueHidden?: boolean;
-  tags?: Array<{ id: string; slug: string; name?: string; color?: string | null }>;
-  [field: string]: unknown;
-}
-
-/** Secrets that a folder imports from another environment or path. */
-export interface SecretImport {
-  secretPath: string;
-  environment: string;
-  folderId?: string;
-  secrets: Secret[];
-}
-
-/** Where secrets live. */
-export interface SecretScope {
-  projectId: string;
-  environment: string;
-  /** Folder path, default `/`. */
-  secretPath?: string;
-}
-
-export interface ListSecretsOptions extends SecretScope {
-  recursive?: boolean;
-  expandSecretReferences?: boolean;
-  includeImports?: boolean;
-  viewSecretValue?: boolean;
-  tagSlugs?: string[];
-}
-
-export interface GetSecretOptions extends SecretScope {
-  secretName: string;
-  version?: number;
-  type?: 'shared' | 'personal';
-  expandSecretReferences?: boolean;
-  includeImports?: boolean;
-}
-
-export interface WriteSecretOptions extends SecretScope {
-  secretName: string;
-  secretValue: string;
-  secretComment?: string;
-  type?: 'shared' | 'personal';
-}
+import type { DeleteSecretOptions, GetSecretOptions, ListSecretsOptions, Secret, SecretImport, SecretScope, SecretWriteResult, WriteSecretOptions } from './secrets-types.js';
+import { optionalBoolean, optionalNonNegativeInt, optionalString, requirePath, requireString } from './validate.js';
 
 function scope(options: SecretScope | undefined): { projectId: string; environment: string; secretPath: string } {
-  const projectId = requireString('projectId', options?.projectId, 'the ID of the Infisical project');
-  const environment = requireString('environment', options?.environment, 'the environment slug, e.g. "dev" or "prod"');
-  const secretPath = options?.secretPath ?? '/';
-  if (typeof secretPath !== 'string' || !secretPath.startsWith('/')) {
-    throw new InfisicalValidationError('secretPath', 'must be a folder path starting with "/"');
-  }
-  return { projectId, environment, secretPath };
+  if (!options || typeof options !== 'object') throw new InfisicalValidationError('options', 'pass { projectId, environment, secretPath? }');
+  const projectId = requireString('projectId', options.projectId, 'the ID of the Infisical project');
+  const environment = requireString('environment', options.environment, 'the environment slug, e.g. "dev" or "prod"');
+  return { projectId, environment, secretPath: requirePath('secretPath', options.secretPath) };
 }
 
-const bool = (value: boolean | undefined) => (value === undefined ? undefined : value ? 'true' : 'false');
+/** The server takes the strings `"true"`/`"false"` only (anything else is a 422). */
+function flag(field: string, value: unknown): 'true' | 'false' | undefined {
+  const b = optionalBoolean(field, value);
+  return b === undefined ? undefined : b ? 'true' : 'false';
+}
 
-/** Secrets (`/api/v4/secrets`). */
+function secretType(value: unknown): 'shared' | 'personal' {
+  if (value === undefined) return 'shared';
+  if (value !== 'shared' && value !== 'personal') throw new InfisicalValidationError('type', 'must be "shared" or "personal"');
+  return value;
+}
+
+function secretPathOf(name: string): string {
+  return `/api/v4/secrets/${encodeURIComponent(name)}`;
+}
+
+/**
+ * Secrets (`client.secrets`, `/api/v4/secrets`).
+ *
+ * @example
+ * const { secrets } = await client.secrets.list({ projectId, environment: 'production', secretPath: '/' });
+ */
 export class SecretsApi {
   readonly #transport: Transport;
   constructor(transport: Transport) {
@@ -77,90 +39,101 @@ export class SecretsApi {
   }
 
   /**
-   * Lists the secrets of a folder. `imports` is an empty array unless `includeImports` is set.
+   * Lists the secrets of a folder (`GET /api/v4/secrets`). `imports` is an empty array unless
+   * `includeImports` is set; a folder that does not exist gives empty lists, not an error.
    *
    * @example
-   * const { secrets } = await client.secrets.list({ projectId, environment: 'production', secretPath: '/' });
+   * const { secrets, imports } = await client.secrets.list({ projectId, environment: 'production', secretPath: '/', includeImports: true });
    */
   async list(options: ListSecretsOptions): Promise<{ secrets: Secret[]; imports: SecretImport[] }> {
     const where = scope(options);
-    const response = await this.#transport.json<{ secrets?: Secret[]; imports?: SecretImport[] }>({
+    if (options.tagSlugs !== undefined && (!Array.isArray(options.tagSlugs) || options.tagSlugs.some((t) => typeof t !== 'string'))) {
+      throw new InfisicalValidationError('tagSlugs', 'must be an array of tag slugs');
+    }
+    const response = await this.#transport.json<{ secrets?: Secret[]; imports?: SecretImport[] } | undefined>({
       method: 'GET',
       path: '/api/v4/secrets',
       auth: true,
       query: {
         ...where,
-        recursive: bool(options.recursive),
-        expandSecretReferences: bool(options.expandSecretReferences),
-        include_imports: bool(options.includeImports),
-        viewSecretValue: bool(options.viewSecretValue),
+        recursive: flag('recursive', options.recursive),
+        expandSecretReferences: flag('expandSecretReferences', options.expandSecretReferences),
+        include_imports: flag('includeImports', options.includeImports),
+        viewSecretValue: flag('viewSecretValue', options.viewSecretValue),
         tagSlugs: options.tagSlugs && options.tagSlugs.length > 0 ? options.tagSlugs : undefined,
       },
     });
-    return { secrets: response?.secrets ?? [], imports: response?.imports ?? [] };
+    return {
+      secrets: Array.isArray(response?.secrets) ? response.secrets : [],
+      imports: Array.isArray(response?.imports) ? response.imports : [],
+    };
   }
 
   /**
-   * Reads one secret.
+   * Reads one secret (`GET /api/v4/secrets/:secretName`).
    *
    * @example
    * const { secret } = await client.secrets.get({ projectId, environment: 'prod', secretName: 'DATABASE_URL' });
    */
   async get(options: GetSecretOptions): Promise<{ secret: Secret }> {
     const where = scope(options);
-    const secretName = requireString('secretName', options?.secretName, 'the key of the secret');
+    const secretName = requireString('secretName', options.secretName, 'the key of the secret');
     return this.#transport.json({
       method: 'GET',
-      path: `/api/v4/secrets/${encodeURIComponent(secretName)}`,
+      path: secretPathOf(secretName),
       auth: true,
       query: {
         ...where,
-        version: options.version,
-        type: options.type,
-        expandSecretReferences: bool(options.expandSecretReferences),
-        include_imports: bool(options.includeImports),
+        version: optionalNonNegativeInt('version', options.version),
+        type: options.type === undefined ? undefined : secretType(options.type),
+        expandSecretReferences: flag('expandSecretReferences', options.expandSecretReferences),
+        include_imports: flag('includeImports', options.includeImports),
+        viewSecretValue: flag('viewSecretValue', options.viewSecretValue),
       },
     });
   }
 
   /**
-   * Creates a secret (administrators and provisioning scripts).
+   * Creates a secret (`POST /api/v4/secrets/:secretName`), for administrators and provisioning scripts.
    *
    * @example
    * await client.secrets.create({ projectId, environment: 'prod', secretName: 'GREETING', secretValue: 'hello' });
    */
-  async create(options: WriteSecretOptions): Promise<{ secret: Secret }> {
+  async create(options: WriteSecretOptions): Promise<SecretWriteResult> {
+    if (typeof options?.secretValue !== 'string') throw new InfisicalValidationError('secretValue', 'is required to create a secret and must be a string');
     return this.#write('POST', options);
   }
 
   /**
-   * Changes a secret's value; the server bumps its version.
+   * Changes a secret's value or comment (`PATCH /api/v4/secrets/:secretName`); the server bumps its version.
    *
    * @example
    * await client.secrets.update({ projectId, environment: 'prod', secretName: 'GREETING', secretValue: 'hi' });
    */
-  async update(options: WriteSecretOptions): Promise<{ secret: Secret }> {
+  async update(options: WriteSecretOptions): Promise<SecretWriteResult> {
     return this.#write('PATCH', options);
   }
 
   /**
-   * Deletes a secret.
+   * Deletes a secret (`DELETE /api/v4/secrets/:secretName`).
    *
    * @example
    * await client.secrets.delete({ projectId, environment: 'prod', secretName: 'GREETING' });
    */
-  async delete(options: Omit<WriteSecretOptions, 'secretValue'>): Promise<{ secret: Secret }> {
+  async delete(options: DeleteSecretOptions): Promise<SecretWriteResult> {
     const where = scope(options);
-    const secretName = requireString('secretName', options?.secretName, 'the key of the secret');
-    return this.#transport.json({ method: 'DELETE', path: `/api/v4/secrets/${encodeURIComponent(secretName)}`, auth: true, body: { ...where, type: options.type ?? 'shared' } });
+    const secretName = requireString('secretName', options.secretName, 'the key of the secret');
+    return this.#transport.json({ method: 'DELETE', path: secretPathOf(secretName), auth: true, body: { ...where, type: secretType(options.type) } });
   }
 
-  async #write(method: 'POST' | 'PATCH', options: WriteSecretOptions): Promise<{ secret: Secret }> {
+  async #write(method: 'POST' | 'PATCH', options: WriteSecretOptions): Promise<SecretWriteResult> {
     const where = scope(options);
-    const secretName = requireString('secretName', options?.secretName, 'the key of the secret');
-    if (typeof options.secretValue !== 'string') throw new InfisicalValidationError('secretValue', 'must be a string');
-    const body: Record<string, unknown> = { ...where, secretValue: options.secretValue, type: options.type ?? 'shared' };
-    if (options.secretComment !== undefined) body.secretComment = options.secretComment;
-    return this.#transport.json({ method, path: `/api/v4/secrets/${encodeURIComponent(secretName)}`, auth: true, body });
+    const secretName = requireString('secretName', options.secretName, 'the key of the secret');
+    const body: Record<string, unknown> = { ...where, type: secretType(options.type) };
+    const value = optionalString('secretValue', options.secretValue);
+    if (value !== undefined) body.secretValue = value;
+    const comment = optionalString('secretComment', options.secretComment);
+    if (comment !== undefined) body.secretComment = comment;
+    return this.#transport.json({ method, path: secretPathOf(secretName), auth: true, body });
   }
 }

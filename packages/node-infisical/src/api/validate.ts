@@ -1,8 +1,10 @@
+import { isIP } from 'node:net';
 import { InfisicalValidationError } from '../errors/errors.js';
 
 /** The largest TTL the server's route accepts (10 years, in seconds). */
 export const MAX_TTL_SECONDS = 315_360_000;
 
+/** A non-empty string, trimmed. The value itself never appears in the error: it may be a credential. */
 export function requireString(field: string, value: unknown, hint: string): string {
   if (typeof value !== 'string' || value.trim().length === 0) {
     throw new InfisicalValidationError(field, `is required and must be a non-empty string: ${hint}`);
@@ -12,11 +14,15 @@ export function requireString(field: string, value: unknown, hint: string): stri
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-/** A JWT is three base64url parts. Files written by the kubelet end with no newline, but copies often do: trim. */
+/** Three base64url parts. Token files often end with a newline (copies, `echo`), so the value is trimmed first. */
+export function isJwtShaped(value: string): boolean {
+  const parts = value.split('.');
+  return parts.length === 3 && parts.every((part) => part.length > 0 && BASE64URL.test(part));
+}
+
 export function requireJwt(field: string, value: unknown, hint: string): string {
   const jwt = requireString(field, value, hint);
-  const parts = jwt.split('.');
-  if (parts.length !== 3 || !parts.every((part) => part.length > 0 && BASE64URL.test(part))) {
+  if (!isJwtShaped(jwt)) {
     throw new InfisicalValidationError(field, `is not a JWT (three base64url parts separated by dots): ${hint}`);
   }
   return jwt;
@@ -42,4 +48,30 @@ export function optionalString(field: string, value: unknown): string | undefine
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new InfisicalValidationError(field, 'must be a string');
   return value;
+}
+
+export function optionalBoolean(field: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw new InfisicalValidationError(field, 'must be true or false');
+  return value;
+}
+
+/** An IPv4/IPv6 address or CIDR block, as the server's `extractIPDetails` accepts. */
+export function isIpOrCidr(value: string): boolean {
+  const slash = value.indexOf('/');
+  if (slash === -1) return isIP(value) !== 0;
+  const address = value.slice(0, slash);
+  const prefix = value.slice(slash + 1);
+  const family = isIP(address);
+  if (family === 0 || !/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** Folder paths start with `/` (the server strips a trailing slash itself). */
+export function requirePath(field: string, value: unknown): string {
+  if (value === undefined) return '/';
+  if (typeof value !== 'string' || !value.trim().startsWith('/')) {
+    throw new InfisicalValidationError(field, 'must be a folder path starting with "/", e.g. "/" or "/backend"');
+  }
+  return value.trim();
 }

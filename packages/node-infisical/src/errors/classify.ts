@@ -10,12 +10,12 @@ function matches(error: InfisicalApiError, fragments: readonly string[]): boolea
 }
 
 /**
- * The access token is no longer accepted and a fresh login fixes it: 403 `TokenError` (expired or
- * malformed JWT, the common case) or 401 on an authenticated call. Trusted-IP and RBAC refusals are
- * not token errors: logging in again would not help.
+ * The access token is no longer accepted: 403 `TokenError` (expired or malformed JWT, the common
+ * case) or any 401. Trusted-IP and RBAC refusals (403 `ForbiddenError`, `PermissionDenied`) are not
+ * token errors: logging in again would not help.
  *
  * @example
- * if (isTokenError(error)) await client.login({ kubernetesAuth: { identityId, jwt } });
+ * if (isTokenError(error)) await client.login({ kubernetesAuth: { identityId, jwt: readFileSync(tokenPath, 'utf8') } });
  */
 export function isTokenError(error: unknown): boolean {
   const e = apiError(error);
@@ -25,27 +25,50 @@ export function isTokenError(error: unknown): boolean {
 }
 
 const USE_LIMIT = ['usage limit reached', 'number of uses limit reached', 'cannot renew exhausted access token'];
-/** The token's `accessTokenNumUsesLimit` is spent (current and classic server messages). */
+/**
+ * The token's `accessTokenNumUsesLimit` is spent (current: 401 `Failed to authorize: token usage limit
+ * reached`; classic: `Unable to renew because access token number of uses limit reached`, 401 or 400).
+ *
+ * @example
+ * if (isUseLimitError(error)) await client.login(credentials);
+ */
 export function isUseLimitError(error: unknown): boolean {
   const e = apiError(error);
   return !!e && (e.status === 401 || e.status === 400) && matches(e, USE_LIMIT);
 }
 
 const REVOKED = ['has been revoked', 'have been revoked', 'no identity access token found'];
-/** The token, the identity's tokens or the auth method were revoked. */
+/**
+ * The token, the identity's tokens or the auth method were revoked (401).
+ *
+ * @example
+ * if (isRevokedError(error)) await client.login(credentials);
+ */
 export function isRevokedError(error: unknown): boolean {
   const e = apiError(error);
   return !!e && e.status === 401 && matches(e, REVOKED);
 }
 
-/** Refused by `accessTokenTrustedIps`: a new login from the same address will be refused too. */
+/**
+ * Refused by `accessTokenTrustedIps` (403 `You are not allowed to access this resource from the
+ * current IP address`): a new login from the same address will be refused too.
+ *
+ * @example
+ * if (isTrustedIpError(error)) console.error('add this address to accessTokenTrustedIps');
+ */
 export function isTrustedIpError(error: unknown): boolean {
   const e = apiError(error);
   return !!e && e.status === 403 && matches(e, ['current ip address']);
 }
 
 const RENEW_REFUSED = ['max ttl', 'cannot renew', 'failed to renew', 'exceeded max age', 'only identity access tokens', 'not an identity access token'];
-/** A renewal the server will not grant (max TTL budget spent, classic rule, exhausted, revoked): log in instead. */
+/**
+ * A renewal the server will not grant (expired JWT, max-TTL budget spent, the classic rule, use limit,
+ * revocation): log in instead.
+ *
+ * @example
+ * try { await client.auth.renew(); } catch (error) { if (isRenewRefusedError(error)) await client.login(credentials); else throw error; }
+ */
 export function isRenewRefusedError(error: unknown): boolean {
   const e = apiError(error);
   if (!e) return false;

@@ -1,5 +1,20 @@
-/** Every error this client throws extends `InfisicalError` and carries a stable `code`. */
+import { hintFor } from './hints.js';
+import { scrub } from './redact.js';
+
+/**
+ * Base class of every error this client throws: a stable `code`, a `name`, and a message that says
+ * what to fix. No message, `toJSON()` or `util.inspect` output holds an access token, a JWT, a client
+ * secret or a secret value.
+ *
+ * @example
+ * try {
+ *   await client.secrets.list({ projectId, environment: 'prod' });
+ * } catch (error) {
+ *   if (error instanceof InfisicalError) console.error(error.code, error.message);
+ * }
+ */
 export class InfisicalError extends Error {
+  /** Stable, machine-readable: `INVALID_ARGUMENT`, `HTTP_<status>`, a network code or `BAD_RESPONSE`. */
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -11,8 +26,17 @@ export class InfisicalError extends Error {
   }
 }
 
-/** Input rejected before any request was sent. */
+/**
+ * Input rejected before any request was sent (`code: 'INVALID_ARGUMENT'`); `field` names the option.
+ *
+ * @example
+ * catch (error) {
+ *   if (error instanceof InfisicalValidationError) console.error(`fix ${error.field}: ${error.message}`);
+ * }
+ */
 export class InfisicalValidationError extends InfisicalError {
+  declare readonly code: 'INVALID_ARGUMENT';
+  /** The option at fault, e.g. `kubernetesAuth.jwt` or `accessTokenTTL`. */
   readonly field: string;
   constructor(field: string, message: string) {
     super('INVALID_ARGUMENT', `${field}: ${message}`);
@@ -24,6 +48,7 @@ export class InfisicalValidationError extends InfisicalError {
   }
 }
 
+/** What the transport knows about a non-2xx answer. */
 export interface ApiErrorDetails {
   status: number;
   serverError: string | undefined;
@@ -35,31 +60,50 @@ export interface ApiErrorDetails {
 }
 
 /**
- * The server answered with a non-2xx status. `serverError` is the `error` field of Infisical's
- * envelope (for example `UnauthorizedError`, `TokenError`, `KubernetesTokenReviewError`).
+ * The server answered with a non-2xx status. `code` is `HTTP_<status>` (e.g. `HTTP_401`);
+ * `serverError` keeps the `error` name of Infisical's envelope (`UnauthorizedError`, `TokenError`,
+ * `KubernetesTokenReviewError`, ...) and `serverMessage` its message (for a 422, a summary of the
+ * failing fields). `path` never includes the query string. `hint` says what to do for well-known cases.
+ *
+ * @example
+ * catch (error) {
+ *   if (error instanceof InfisicalApiError && error.status === 401) console.error(error.serverMessage, error.hint);
+ * }
  */
 export class InfisicalApiError extends InfisicalError {
+  /** HTTP status. */
   readonly status: number;
+  /** The `error` field of the server's envelope, if any. */
   readonly serverError: string | undefined;
+  /** The server's message (JWT-shaped text removed). */
   readonly serverMessage: string;
+  /** The server's request id, for support tickets. */
   readonly reqId: string | undefined;
   readonly method: string;
+  /** Request path without the query string. */
   readonly path: string;
+  /** Seconds from `Retry-After`, when sent. */
   readonly retryAfter: number | undefined;
+  /** What to do about it, for the answers users meet most. */
+  readonly hint: string | undefined;
   constructor(details: ApiErrorDetails) {
+    const serverMessage = scrub(details.serverMessage);
+    const hint = hintFor(details.status, details.serverError, serverMessage);
     const label = details.serverError ? `${details.status} ${details.serverError}` : `${details.status}`;
     super(
       `HTTP_${details.status}`,
-      `Infisical answered ${label} to ${details.method} ${details.path}: ${details.serverMessage}${details.reqId ? ` (reqId ${details.reqId})` : ''}`,
+      `Infisical answered ${label} to ${details.method} ${details.path}: ${serverMessage}` +
+        `${hint ? ` Fix: ${hint}.` : ''}${details.reqId ? ` (reqId ${details.reqId})` : ''}`,
     );
     this.name = 'InfisicalApiError';
     this.status = details.status;
     this.serverError = details.serverError;
-    this.serverMessage = details.serverMessage;
+    this.serverMessage = serverMessage;
     this.reqId = details.reqId;
     this.method = details.method;
     this.path = details.path;
     this.retryAfter = details.retryAfter;
+    this.hint = hint;
   }
   override toJSON(): Record<string, unknown> {
     return {
@@ -71,16 +115,27 @@ export class InfisicalApiError extends InfisicalError {
       method: this.method,
       path: this.path,
       retryAfter: this.retryAfter,
+      hint: this.hint,
     };
   }
 }
 
+/** Why a request got no HTTP answer. */
 export type NetworkErrorCode = 'TIMEOUT' | 'CONNECTION_REFUSED' | 'CONNECTION_RESET' | 'DNS' | 'TLS' | 'NETWORK';
 
-/** The request never got an HTTP answer: timeout, refused or reset connection, DNS or TLS failure. */
+/**
+ * The request never got an HTTP answer: timeout, refused or reset connection, DNS or TLS failure.
+ * `cause` keeps the underlying error.
+ *
+ * @example
+ * catch (error) {
+ *   if (error instanceof InfisicalNetworkError && error.code === 'TLS') console.error('pass tls.ca');
+ * }
+ */
 export class InfisicalNetworkError extends InfisicalError {
   declare readonly code: NetworkErrorCode;
   readonly method: string;
+  /** Request path without the query string. */
   readonly path: string;
   constructor(code: NetworkErrorCode, method: string, path: string, detail: string, cause?: unknown) {
     super(code, `Could not reach Infisical for ${method} ${path}: ${detail}`, { cause });
@@ -93,10 +148,20 @@ export class InfisicalNetworkError extends InfisicalError {
   }
 }
 
-/** An answer that is not what Infisical sends: malformed JSON, an HTML page, an oversized body. */
+/**
+ * An answer that is not what Infisical sends (`code: 'BAD_RESPONSE'`): malformed JSON, an HTML page
+ * (usually a proxy or load balancer), a body over the size cap, or a stream that broke its framing.
+ *
+ * @example
+ * catch (error) {
+ *   if (error instanceof InfisicalResponseError) console.error(`is baseUrl really Infisical? ${error.message}`);
+ * }
+ */
 export class InfisicalResponseError extends InfisicalError {
+  declare readonly code: 'BAD_RESPONSE';
   readonly status: number;
   readonly method: string;
+  /** Request path without the query string. */
   readonly path: string;
   constructor(status: number, method: string, path: string, detail: string) {
     super('BAD_RESPONSE', `Unexpected response to ${method} ${path} (HTTP ${status}): ${detail}`);

@@ -1,4 +1,11 @@
-/** Retry policy of the transport. `false` disables retries. */
+import { InfisicalValidationError } from '../errors/errors.js';
+
+/**
+ * Retry policy of the client; `false` disables retries.
+ *
+ * @example
+ * new InfisicalClient({ retry: { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000 } });
+ */
 export interface RetryOptions {
   /** Further attempts after the first one. Default 3. */
   retries?: number;
@@ -14,12 +21,20 @@ export interface ResolvedRetry {
   maxDelayMs: number;
 }
 
+function nonNegative(field: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new InfisicalValidationError(`retry.${field}`, 'must be a finite number, 0 or more');
+  }
+  return value;
+}
+
 export function resolveRetry(options: RetryOptions | false | undefined): ResolvedRetry {
   if (options === false) return { retries: 0, baseDelayMs: 0, maxDelayMs: 0 };
   return {
-    retries: options?.retries ?? 3,
-    baseDelayMs: options?.baseDelayMs ?? 250,
-    maxDelayMs: options?.maxDelayMs ?? 10_000,
+    retries: Math.floor(nonNegative('retries', options?.retries, 3)),
+    baseDelayMs: nonNegative('baseDelayMs', options?.baseDelayMs, 250),
+    maxDelayMs: nonNegative('maxDelayMs', options?.maxDelayMs, 10_000),
   };
 }
 
@@ -29,7 +44,7 @@ export function backoffDelay(policy: ResolvedRetry, attempt: number, random: () 
   return Math.floor(random() * ceiling);
 }
 
-/** `Retry-After` is either delay-seconds or an HTTP date. Returns seconds, or undefined. */
+/** `Retry-After` is either delay-seconds or an HTTP date. Returns whole seconds, or undefined. */
 export function parseRetryAfter(header: string | null, now: number = Date.now()): number | undefined {
   if (!header) return undefined;
   const trimmed = header.trim();
@@ -39,20 +54,38 @@ export function parseRetryAfter(header: string | null, now: number = Date.now())
   return Math.max(0, Math.ceil((date - now) / 1000));
 }
 
+/** The wait before the next attempt: the server's `Retry-After` when given, else jittered backoff; capped. */
+export function retryDelay(policy: ResolvedRetry, attempt: number, retryAfter: number | undefined): number {
+  if (retryAfter !== undefined) return Math.min(policy.maxDelayMs, retryAfter * 1000);
+  return backoffDelay(policy, attempt);
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
+/** What one attempt ended with, as far as the retry rule cares. */
+export interface AttemptOutcome {
+  status?: number;
+  networkCode?: string;
+  retryAfter?: number;
+}
+
 /**
- * The retry rule. Idempotent requests (GET, HEAD, PUT, DELETE) retry on network errors and on
- * 429/502/503/504. Other methods (login, renew, create) may have taken effect on the server, so they
- * retry only when the server certainly did not act: 429 and 503 (refused before handling) and a
- * refused connection (nothing was sent).
+ * The retry rule.
+ * - Idempotent requests (GET, HEAD, PUT, DELETE) retry on any network error (timeout, reset, refused,
+ *   DNS) and on 429/502/503/504.
+ * - Other methods (POST: login, renew, create; PATCH) may already have acted on the server, so they
+ *   retry only when it certainly did not: 429 (the rate limiter answers before any handler runs), 503
+ *   that carries `Retry-After` (the server asks to come back), and a refused connection (nothing was sent).
+ * - TLS failures never retry: they will not heal by themselves.
  */
-export function shouldRetry(method: string, outcome: { status?: number; networkCode?: string }): boolean {
-  const idempotent = method === 'GET' || method === 'HEAD' || method === 'PUT' || method === 'DELETE';
+export function shouldRetry(method: string, outcome: AttemptOutcome): boolean {
+  const idempotent = IDEMPOTENT.has(method);
   if (outcome.status !== undefined) {
     if (idempotent) return RETRYABLE_STATUS.has(outcome.status);
-    return outcome.status === 429 || outcome.status === 503;
+    return outcome.status === 429 || (outcome.status === 503 && outcome.retryAfter !== undefined);
   }
+  if (outcome.networkCode === 'TLS') return false;
   if (idempotent) return true;
   return outcome.networkCode === 'CONNECTION_REFUSED';
 }

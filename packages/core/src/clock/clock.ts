@@ -1,9 +1,19 @@
-/** A scheduled callback. Real timers are unref'd so a config never keeps a process alive. */
+/**
+ * A scheduled callback. Real timers are unref'd so a config never keeps a process alive.
+ *
+ * @example
+ * const timer = clock.setTimeout(tick, 1000); timer.unref?.();
+ */
 export interface ClockTimer {
   unref?(): unknown;
 }
 
-/** Time as core sees it: injectable, so tests drive days of token life in milliseconds. */
+/**
+ * Time as core sees it: injectable, so tests drive days of token life in milliseconds.
+ *
+ * @example
+ * const clock: Clock = { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms).unref(), clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout) };
+ */
 export interface Clock {
   /** Epoch milliseconds. */
   now(): number;
@@ -98,6 +108,7 @@ export class ManualClock implements Clock {
     await this.advanceTo(this.#now + ms);
   }
 
+  /** Moves time forward to the epoch-ms `target` (never backwards), firing every timer that falls due, in order. */
   async advanceTo(target: number): Promise<void> {
     await this.settle();
     for (;;) {

@@ -1,4 +1,10 @@
-/** Every error code users can meet, with when it happens and the fix. The README's table is generated from this. */
+/**
+ * Every error code users can meet, with when it happens and the fix: the one table (the README's copy is
+ * checked against it by a test).
+ *
+ * @example
+ * console.log(errorCatalog.NAMESPACE_NOT_ALLOWED.hint);
+ */
 export const errorCatalog = {
   TOKEN_FILE_MISSING: {
     when: 'The service-account token file is absent or empty.',
@@ -78,5 +84,10 @@ export const errorCatalog = {
   },
 } as const satisfies Record<string, { when: string; hint: string }>;
 
-/** Stable error codes. */
+/**
+ * Stable error codes: switch on these, not on messages.
+ *
+ * @example
+ * if (error.code === 'CONFIG_INVALID') for (const issue of error.issues ?? []) console.error(issue.path, issue.message);
+ */
 export type InfisicalErrorCode = keyof typeof errorCatalog;

@@ -8,7 +8,12 @@ function scrubTokens(text: string): string {
   return text.replace(JWT_LIKE, '[redacted token]');
 }
 
-/** One failing key of a schema, with a message scrubbed of every fetched value. */
+/**
+ * One failing key of a schema, with a message scrubbed of every fetched value.
+ *
+ * @example
+ * error.issues?.forEach(({ path, message }) => console.error(`${path}: ${message}`));
+ */
 export interface ConfigIssue {
   path: string;
   message: string;
@@ -48,7 +53,12 @@ export class InfisicalK8sError extends Error {
   }
 }
 
-/** True for errors of this library, across duplicated copies of the package (recognised by name and code). */
+/**
+ * True for errors of this library, across duplicated copies of the package (recognised by name and code).
+ *
+ * @example
+ * app.use((err, req, res, next) => (isInfisicalK8sError(err) ? res.status(503).json({ code: err.code }) : next(err)));
+ */
 export function isInfisicalK8sError(error: unknown): error is InfisicalK8sError {
   return error instanceof InfisicalK8sError || (error instanceof Error && error.name === 'InfisicalK8sError' && typeof (error as { code?: unknown }).code === 'string');
 }

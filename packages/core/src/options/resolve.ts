@@ -4,11 +4,34 @@ import { systemClock, type Clock } from '../clock/clock.js';
 import type { InfisicalConfigOptions, InfisicalLogger, SecretSourceOptions } from './types.js';
 import type { BackoffPolicy } from '../util/backoff.js';
 
+/**
+ * Where the seed's manifests mount the projected service-account token (audience `infisical`).
+ *
+ * @example
+ * volumeMounts: [{ name: 'infisical-token', mountPath: dirname(PROJECTED_TOKEN_PATH) }]
+ */
 export const PROJECTED_TOKEN_PATH = '/var/run/secrets/infisical/token';
+/**
+ * The default service-account token every pod gets; the fallback when no projected token is mounted.
+ *
+ * @example
+ * createInfisicalConfig({ kubernetesAuth: { identityId, tokenPath: SERVICE_ACCOUNT_TOKEN_PATH } });
+ */
 export const SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+/**
+ * Infisical Cloud (US); self-hosted users set `siteUrl` or `INFISICAL_SITE_URL`.
+ *
+ * @example
+ * const url = process.env.INFISICAL_SITE_URL ?? DEFAULT_SITE_URL;
+ */
 export const DEFAULT_SITE_URL = 'https://app.infisical.com';
 
-/** The environment variables core reads, in order of precedence per option. */
+/**
+ * The environment variables core reads, per option, in order of precedence.
+ *
+ * @example
+ * for (const name of Object.values(ENVIRONMENT_VARIABLES).flat()) console.log(name, process.env[name] ? 'set' : 'unset');
+ */
 export const ENVIRONMENT_VARIABLES = {
   siteUrl: ['INFISICAL_SITE_URL', 'INFISICAL_API_URL'],
   identityId: ['INFISICAL_KUBERNETES_IDENTITY_ID', 'INFISICAL_MACHINE_IDENTITY_ID', 'INFISICAL_IDENTITY_ID'],

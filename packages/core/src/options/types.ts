@@ -1,7 +1,12 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Clock } from '../clock/clock.js';
 
-/** Where secrets come from: one folder of one environment of one project. */
+/**
+ * Where secrets come from: one folder of one environment of one project.
+ *
+ * @example
+ * createInfisicalConfig({ secrets: [{ projectId, environment: 'prod', secretPath: '/shared' }, { projectId, environment: 'prod', secretPath: '/api' }] });
+ */
 export interface SecretSourceOptions {
   /** Env `INFISICAL_PROJECT_ID`. */
   projectId?: string;
@@ -15,10 +20,17 @@ export interface SecretSourceOptions {
   includeImports?: boolean;
   /** Expand `${KEY}` references server-side. Default true. */
   expandSecretReferences?: boolean;
+  /** Only secrets carrying one of these tags. */
   tagSlugs?: string[];
 }
 
-/** A logger core writes through: pino, the Nest Logger, console, or anything with these methods. */
+/**
+ * A logger core writes through: pino, the Nest Logger, console, or anything with these methods. Lines hold
+ * codes and messages, never values or tokens.
+ *
+ * @example
+ * createInfisicalConfig({ logger: { warn: (m, meta) => pino.warn(meta, m), error: (m, meta) => pino.error(meta, m) } });
+ */
 export interface InfisicalLogger {
   debug?(message: string, meta?: object): void;
   info?(message: string, meta?: object): void;
@@ -26,7 +38,12 @@ export interface InfisicalLogger {
   error(message: string, meta?: object): void;
 }
 
-/** Everything `createInfisicalConfig` accepts. Each option has a default or an environment variable. */
+/**
+ * Everything `createInfisicalConfig` accepts. Each option has a default or an environment variable.
+ *
+ * @example
+ * const options: InfisicalConfigOptions<typeof schema> = { secrets: { projectId, environment: 'prod' }, schema, refreshIntervalMs: 30_000 };
+ */
 export interface InfisicalConfigOptions<S extends StandardSchemaV1 | undefined = undefined> {
   /** Infisical URL. Env `INFISICAL_SITE_URL`, then `INFISICAL_API_URL`; default `https://app.infisical.com`. */
   siteUrl?: string;

@@ -1,0 +1,21 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { ENVIRONMENT_VARIABLES, errorCatalog } from '@infisical-k8s/core';
+
+const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+
+describe('README', () => {
+  it('documents every error code with its catalogue hint, and every environment variable', () => {
+    for (const [code, { hint }] of Object.entries(errorCatalog)) {
+      expect(readme).toContain(`| \`${code}\` |`);
+      expect(readme).toContain(hint.replaceAll('|', '\\|'));
+    }
+    for (const name of Object.values(ENVIRONMENT_VARIABLES).flat()) expect(readme).toContain(`\`${name}\``);
+  });
+
+  it('documents every option', () => {
+    const options = ['siteUrl', 'kubernetesAuth.identityId', 'kubernetesAuth.tokenPath', 'secrets.projectId', 'secrets.environment', 'secrets.secretPath', 'secrets.recursive', 'secrets.includeImports', 'secrets.expandSecretReferences', 'secrets.tagSlugs', 'schema', 'tls.ca', 'tls.caPath', 'tls.rejectUnauthorized', 'refreshIntervalMs', 'push', 'maxStalenessMs', 'readyTimeoutMs', 'initialRetries', 'backoff', 'revokeOnClose', 'logger', 'tokenFileCheckIntervalMs', 'client', 'clock', 'random', 'env'];
+    const optionRows = readme.slice(readme.indexOf('## Options'), readme.indexOf('## Lifecycle'));
+    for (const option of options) expect(optionRows).toContain(`\`${option}\``);
+  });
+});

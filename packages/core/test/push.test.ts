@@ -35,6 +35,19 @@ describe('Class: PushSubscription (through createInfisicalConfig)', () => {
     expect(h.emu.counters.get(routes.subscribe)).toBe(1);
   });
 
+  it('a burst of events costs one refetch at once and one after the burst, whatever its size', async () => {
+    h = await harness({ config: { refreshIntervalMs: 600_000 } });
+    await h.config.ready();
+    await waitFor(() => h!.config.status.mode === 'push');
+    const lists = h.emu.counters.get(routes.list);
+    for (let i = 1; i <= 20; i++) h.emu.setSecret({ projectId: h.app.projectId, environment: 'prod', key: 'GREETING', value: `edit ${i}` });
+    await waitFor(() => h!.emu.counters.get(routes.list) === lists + 1);
+    await new Promise((r) => setTimeout(r, 50)); // let the other 19 events arrive (real time)
+    await h.clock!.advance(50);
+    expect(h.emu.counters.get(routes.list)).toBe(lists + 2);
+    expect(h.config.get('GREETING')).toBe('edit 20');
+  });
+
   it('ignores events for folders it does not read (the server matches paths by prefix)', async () => {
     h = await harness({ manualClock: false, config: { refreshIntervalMs: 600_000 } });
     await h.config.ready();

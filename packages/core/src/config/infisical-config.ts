@@ -20,7 +20,7 @@ import type { ConfigChange, ConfigOutput, ConfigStatus, InfisicalConfig, Refresh
 
 /** While push is up, polling only backs it up: this many times the interval. */
 const PUSH_SAFETY_NET_FACTOR = 5;
-/** A burst of change events (a bulk edit) becomes one fetch. */
+/** Change events closer together than this (a bulk edit) are one burst: one refetch at once, one at the end. */
 const PUSH_DEBOUNCE_MS = 50;
 
 class Engine<T> implements InfisicalConfig<T> {
@@ -45,6 +45,7 @@ class Engine<T> implements InfisicalConfig<T> {
   #pollTimer: ClockTimer | undefined;
   #retryTimer: ClockTimer | undefined;
   #debounce: ClockTimer | undefined;
+  #pushPending = false;
   #failures = 0;
   #closed = false;
   #rotating = false;
@@ -99,7 +100,7 @@ class Engine<T> implements InfisicalConfig<T> {
           this.#tokens,
           { clock: options.clock, logger: options.logger, random: options.random, backoff: options.backoff },
           {
-            onChange: () => this.#debounced('push'),
+            onChange: () => this.#onPushEvent(),
             onReconnected: () => this.#trigger('reconnect'),
             onRefused: (reason) => {
               this.#o.logger.warn(`push notifications refused by Infisical (${reason}); polling every ${this.#o.refreshIntervalMs} ms instead`);
@@ -309,11 +310,23 @@ class Engine<T> implements InfisicalConfig<T> {
     this.#track(this.#refresh(reason).catch(() => undefined));
   }
 
-  #debounced(reason: RefreshReason): void {
-    if (this.#closed || this.#debounce) return;
+  /**
+   * The first event of a burst refetches at once (latency is the point of push); the rest of the burst, until
+   * the window has been quiet for PUSH_DEBOUNCE_MS, becomes one more refetch at its end.
+   */
+  #onPushEvent(): void {
+    if (this.#closed) return;
+    if (this.#debounce) {
+      this.#pushPending = true;
+      this.#o.clock.clearTimeout(this.#debounce);
+    } else {
+      this.#trigger('push');
+    }
     this.#debounce = this.#o.clock.setTimeout(() => {
       this.#debounce = undefined;
-      this.#trigger(reason);
+      if (!this.#pushPending) return;
+      this.#pushPending = false;
+      this.#trigger('push');
     }, PUSH_DEBOUNCE_MS);
     this.#debounce.unref?.();
   }

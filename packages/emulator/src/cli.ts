@@ -1,39 +1,98 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from './emulator.js';
 import { provision } from './provision.js';
 
-function flag(argv: string[], name: string): string | undefined {
+/**
+ * Thrown for a command line the CLI cannot use.
+ *
+ * @example
+ * await main(['--port', 'eighty']).catch((e) => e instanceof EmulatorCliError && console.error(e.message));
+ */
+export class EmulatorCliError extends Error {
+  readonly code = 'EMULATOR_CLI_USAGE';
+  override readonly name = 'EmulatorCliError';
+}
+
+const USAGE = 'usage: infisical-k8s-emulator [--port N] [--kubernetes-port N] [--classic] [--tls]';
+
+function portFlag(argv: string[], name: string): number {
   const index = argv.indexOf(name);
-  return index >= 0 ? argv[index + 1] : undefined;
+  if (index < 0) return 0;
+  const value = Number(argv[index + 1]);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) throw new EmulatorCliError(`${name} needs a port number between 0 and 65535. ${USAGE}`);
+  return value;
+}
+
+/** What `main` needs from its surroundings; tests pass their own. */
+export interface CliIo {
+  log(line: string): void;
+  /** Resolves when the emulator should stop (default: SIGINT or SIGTERM). */
+  stopped?: Promise<unknown>;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
 
 /**
  * `infisical-k8s-emulator [--port N] [--kubernetes-port N] [--classic] [--tls]`: starts the emulator,
- * provisions a demo identity, project and projected token, prints what an app needs, and runs until Ctrl-C.
+ * provisions a demo identity with Kubernetes Auth, a project with secrets and a projected token, prints
+ * what an app needs, and runs until Ctrl-C; then closes everything and removes its temp folder.
+ *
+ * @example
+ * // bin/emulator.mjs
+ * import { main } from '../dist/cli.js';
+ * await main(process.argv.slice(2));
  */
-export async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[], io: CliIo = { log: (line) => console.log(line) }): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.log(USAGE);
+    return;
+  }
+  const tls = argv.includes('--tls');
   const emu = await startEmulator({
-    infisicalPort: Number(flag(argv, '--port') ?? 0),
-    kubernetesPort: Number(flag(argv, '--kubernetes-port') ?? 0),
+    infisicalPort: portFlag(argv, '--port'),
+    kubernetesPort: portFlag(argv, '--kubernetes-port'),
     renewalMode: argv.includes('--classic') ? 'classic' : 'current',
-    infisicalTls: argv.includes('--tls'),
+    infisicalTls: tls,
   });
-  const app = await provision(emu, { secrets: { GREETING: 'hello from the emulator', DATABASE_URL: 'postgres://app:app@localhost:5432/app', API_KEY: 'emulator-api-key' } });
-  const caPath = join(app.projected.dir, '..', `emulator-ca-${process.pid}.pem`);
-  await writeFile(caPath, emu.caCert);
-  app.projected.startRotation(10 * 60_000);
-  console.log(`Infisical (emulated):      ${emu.infisicalUrl}`);
-  console.log(`Kubernetes API (emulated): ${emu.kubernetes.host}`);
-  console.log(`Emulator CA:               ${caPath}`);
-  console.log(`Admin client id:           ${emu.admin.clientId}`);
-  console.log('');
-  console.log('Environment for an app:');
-  for (const [key, value] of Object.entries({ ...app.env, ...(argv.includes('--tls') ? { INFISICAL_CA_PATH: caPath } : {}) })) console.log(`export ${key}=${value}`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  app.projected.stop();
-  await emu.close();
+  const dir = await mkdtemp(join(tmpdir(), 'infisical-k8s-emulator-'));
+  try {
+    const app = await provision(emu, {
+      secrets: { GREETING: 'hello from the emulator', DATABASE_URL: 'postgres://app:app@localhost:5432/app', API_KEY: 'emulator-api-key' },
+      tokenDir: join(dir, 'serviceaccount'),
+    });
+    const caPath = join(dir, 'ca.crt');
+    await writeFile(caPath, emu.caCert);
+    // A kubelet refreshes projected tokens well before they expire; so does the CLI.
+    app.projected.startRotation(10 * 60_000);
+    const env = { ...app.env, ...(tls ? { INFISICAL_CA_PATH: caPath } : {}) };
+    io.log(`Infisical (emulated):      ${emu.infisicalUrl}`);
+    io.log(`Kubernetes API (emulated): ${emu.kubernetes.host}`);
+    io.log(`Emulator CA:               ${caPath}`);
+    io.log(`Service-account token:     ${app.projected.path}`);
+    io.log(`Identity id:               ${app.identityId}`);
+    io.log(`Project id:                ${app.projectId} (environment ${app.environment}, path ${app.secretPath})`);
+    io.log(`Renewal mode:              ${argv.includes('--classic') ? 'classic' : 'current'}`);
+    io.log('');
+    io.log('Environment for an app:');
+    for (const [key, value] of Object.entries(env)) io.log(`export ${key}=${value}`);
+    io.log('');
+    io.log('Press Ctrl-C to stop.');
+    await (io.stopped ?? untilSignal());
+    app.projected.stop();
+  } finally {
+    await emu.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -3,7 +3,7 @@ import { systemClock, type EmulatorClock } from './clock.js';
 import { createCertificateAuthority } from './tls/certificate-authority.js';
 import { ServiceAccountIssuer, type IssueTokenOptions } from './kubernetes/issuer.js';
 import { startKubernetesApi } from './kubernetes/api-server.js';
-import { writeProjectedToken, type ProjectedToken } from './kubernetes/projected-token.js';
+import { writeProjectedToken, type ProjectedToken, type ProjectedTokenHandle } from './kubernetes/projected-token.js';
 import { Router } from './http/router.js';
 import { Counters, Faults, type FaultSpec } from './http/faults.js';
 import { RateLimiter, bucketFor } from './http/rate-limit.js';
@@ -182,7 +182,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const adminToken = await tokens.issue(adminIdentity, 'universal-auth', { ttl: 0, maxTtl: 0, numUsesLimit: 0 }, {}, true);
   const tokenReviewerJwt = issuer.issue({ namespace: 'default', name: 'infisical-token-reviewer', audience: issuer.issuer, expirationSeconds: 365 * 24 * 3600 });
 
-  const projectedTokens = new Set<ProjectedToken>();
+  const projectedTokens = new Set<ProjectedTokenHandle>();
   let closed = false;
   return {
     infisicalUrl: infisical.url,
@@ -227,6 +227,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       if (closed) return;
       closed = true;
       for (const projected of projectedTokens) projected.stop();
+      await Promise.all([...projectedTokens].map((projected) => projected.idle()));
       events.closeAll();
       await Promise.all([infisical.close(), kubernetes.close()]);
     },

@@ -88,8 +88,8 @@ export class Check {
     });
   }
 
-  custom(path: string, message: string): void {
-    this.issues.push({ code: 'custom', message, path: [path] });
+  custom(path: string | Array<string | number>, message: string, code = 'custom'): void {
+    this.issues.push({ code, message, path: Array.isArray(path) ? path : [path] });
   }
 
   done(): void {

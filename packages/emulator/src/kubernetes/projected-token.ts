@@ -19,6 +19,11 @@ export interface ProjectedToken {
   stop(): void;
 }
 
+/** The emulator's own handle: it waits for a write under way before close() returns. */
+export interface ProjectedTokenHandle extends ProjectedToken {
+  idle(): Promise<void>;
+}
+
 /**
  * The kubelet's AtomicWriter: each version goes into a fresh `..<timestamp>` folder, a `..data_tmp`
  * symlink is pointed at it and renamed over `..data` (rename is atomic), and `token` links to
@@ -28,7 +33,7 @@ export async function writeProjectedToken(
   dir: string,
   issue: (options: IssueTokenOptions) => string,
   defaults: IssueTokenOptions = {},
-): Promise<ProjectedToken> {
+): Promise<ProjectedTokenHandle> {
   await mkdir(dir, { recursive: true });
   let generation = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -97,5 +102,6 @@ export async function writeProjectedToken(
       if (timer) clearInterval(timer);
       timer = undefined;
     },
+    idle: () => chain,
   };
 }

@@ -12,11 +12,15 @@ export function registerEventRoutes(router: Router, ctx: InfisicalContext): void
     const check = Check.of(req.body);
     const projectId = check.string('projectId', { required: true });
     const register = check.body.register;
-    if (!Array.isArray(register) || register.length < 1 || register.length > 10) check.custom('register', 'Array must contain between 1 and 10 element(s)');
+    if (!Array.isArray(register)) check.custom('register', 'Required', 'invalid_type');
+    else if (register.length < 1) check.custom('register', 'Array must contain at least 1 element(s)', 'too_small');
+    else if (register.length > 10) check.custom('register', 'Array must contain at most 10 element(s)', 'too_big');
     else
       register.forEach((r: { event?: unknown; conditions?: { environmentSlug?: unknown } }, index) => {
-        if (!EVENTS.has(String(r?.event))) check.custom(`register.${index}.event`, 'Invalid enum value');
-        if (r?.conditions && typeof r.conditions.environmentSlug !== 'string') check.custom(`register.${index}.conditions.environmentSlug`, 'Required');
+        if (!EVENTS.has(String(r?.event))) {
+          check.custom(['register', index, 'event'], `Invalid enum value. Expected ${[...EVENTS].map((e) => `'${e}'`).join(' | ')}, received '${String(r?.event)}'`, 'invalid_enum_value');
+        }
+        if (r?.conditions && typeof r.conditions.environmentSlug !== 'string') check.custom(['register', index, 'conditions', 'environmentSlug'], 'Required', 'invalid_type');
       });
     check.done();
     if (!ctx.options.eventSubscriptions) {

@@ -101,9 +101,9 @@ export interface Emulator {
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
   const clock = options.clock ?? systemClock;
   const host = options.host ?? '127.0.0.1';
-  const ca = await createCertificateAuthority();
+  // Key generation is the slow part of start-up: the RSA key (thread pool) and the CA in parallel.
+  const [ca, issuer] = await Promise.all([createCertificateAuthority(), ServiceAccountIssuer.create(clock)]);
   const serverTls = await ca.issueServerCertificate('localhost');
-  const issuer = await ServiceAccountIssuer.create(clock);
   const authDelegators = new Set<string>(['default/infisical-token-reviewer']);
   const counters = new Counters();
   const faults = new Faults();

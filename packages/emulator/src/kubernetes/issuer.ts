@@ -1,4 +1,5 @@
-import { createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPair, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { jwtVerify, type JWK } from 'jose';
 import { seconds, type EmulatorClock } from '../clock.js';
 
@@ -28,13 +29,20 @@ interface KeyPair {
   jwk: JWK;
 }
 
-// node:crypto rather than jose for keys and signing: signing must be synchronous so
-// `emu.kubernetes.issueToken()` can return the token text directly.
-function newKeyPair(): KeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const generateRsa = promisify(generateKeyPair);
+
+function keyPair(privateKey: KeyObject, publicKey: KeyObject): KeyPair {
   const kid = randomUUID();
   const jwk = { ...(createPublicKey(privateKey).export({ format: 'jwk' }) as JWK), kid, alg: 'RS256', use: 'sig' };
   return { kid, privateKey, publicKey, jwk };
+}
+
+// node:crypto rather than jose for keys and signing: signing must be synchronous so
+// `emu.kubernetes.issueToken()` can return the token text directly. Key generation runs on
+// the thread pool (RSA-2048 takes a few hundred ms on a busy machine).
+async function newKeyPair(): Promise<KeyPair> {
+  const { privateKey, publicKey } = await generateRsa('rsa', { modulusLength: 2048 });
+  return keyPair(privateKey, publicKey);
 }
 
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -52,17 +60,25 @@ export class ServiceAccountIssuer {
   readonly #clock: EmulatorClock;
   readonly #accountUids = new Map<string, string>();
   #keys: KeyPair[];
-  readonly #foreign: KeyPair;
+  #foreign: KeyPair | undefined;
 
-  private constructor(clock: EmulatorClock, issuer: string) {
+  private constructor(clock: EmulatorClock, issuer: string, key: KeyPair) {
     this.#clock = clock;
     this.issuer = issuer;
-    this.#keys = [newKeyPair()];
-    this.#foreign = newKeyPair();
+    this.#keys = [key];
   }
 
   static async create(clock: EmulatorClock, issuer = DEFAULT_ISSUER): Promise<ServiceAccountIssuer> {
-    return new ServiceAccountIssuer(clock, issuer);
+    return new ServiceAccountIssuer(clock, issuer, await newKeyPair());
+  }
+
+  /** Made on first use: most runs never sign with an untrusted key. */
+  #foreignKey(): KeyPair {
+    if (!this.#foreign) {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      this.#foreign = keyPair(privateKey, publicKey);
+    }
+    return this.#foreign;
   }
 
   /** A stable uid per service account, as the API server keeps one. */
@@ -82,7 +98,7 @@ export class ServiceAccountIssuer {
     const name = options.name ?? 'infisical-auth';
     const audience = options.audience ?? 'infisical';
     const now = seconds(this.#clock);
-    const key = options.signedWith === 'foreign' ? this.#foreign : this.#keys[0]!;
+    const key = options.signedWith === 'foreign' ? this.#foreignKey() : this.#keys[0]!;
     const claims = {
       aud: Array.isArray(audience) ? audience : [audience],
       exp: now + (options.expirationSeconds ?? 3600),
@@ -144,6 +160,6 @@ export class ServiceAccountIssuer {
 
   /** A new signing key; tokens signed by the old one no longer verify. */
   async rotateSigningKey(): Promise<void> {
-    this.#keys = [newKeyPair()];
+    this.#keys = [await newKeyPair()];
   }
 }

@@ -6,6 +6,7 @@ import type { InfisicalLogger } from '../options/types.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import { describeAccessToken, type AccessTokenInfo } from './access-token.js';
 import { readServiceAccountToken, type TokenClaims } from './token-file.js';
+import { planNext } from './schedule.js';
 
 export interface TokenManagerOptions {
   identityId: string;
@@ -26,8 +27,6 @@ export interface TokenEvents {
 
 /** Never send a token this close to its expiry: log in instead. */
 const EXPIRY_MARGIN_MS = 5_000;
-/** Log in this long before the max TTL ends (capped at a tenth of the TTL for short-lived tokens). */
-const MAX_TTL_MARGIN_MS = 60_000;
 
 /**
  * The access token's life: log in, renew at about two thirds of its remaining life, log in again
@@ -172,24 +171,14 @@ export class TokenManager {
     }
   }
 
-  /**
-   * The Go SDK's rule with the Agent's 2/3: renew at about two thirds of the remaining life, but only
-   * while a renewal can still give a whole TTL before the max TTL; otherwise log in, a margin before it.
-   */
   #schedule(): void {
     if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    const info = this.#info;
-    if (this.#closed || !info || !Number.isFinite(info.expiresAt)) return;
+    if (this.#closed || !this.#info) return;
     const now = this.#o.clock.now();
-    const remaining = Math.max(0, info.expiresAt - now);
-    // 2/3 of the remaining life, minus up to 10 % jitter so a fleet started together spreads out.
-    let at = now + remaining * (2 / 3) * (1 - 0.1 * this.#o.random());
-    if (info.maxExpiresAt > 0) at = Math.min(at, info.maxExpiresAt - Math.min(MAX_TTL_MARGIN_MS, info.ttlMs / 10 || MAX_TTL_MARGIN_MS));
-    at = Math.max(now, at);
-    const renewalUseless = info.maxExpiresAt > 0 && info.maxExpiresAt - at < info.ttlMs;
-    const action = this.#renewRefused || renewalUseless ? 'login' : 'renew';
-    this.#timer = this.#o.clock.setTimeout(() => this.#track(this.#run(action)), at - now);
+    const next = planNext(this.#info, now, this.#o.random(), this.#renewRefused);
+    if (!next) return;
+    this.#timer = this.#o.clock.setTimeout(() => this.#track(this.#run(next.action)), next.at - now);
     this.#timer.unref?.();
   }
 

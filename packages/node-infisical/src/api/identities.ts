@@ -24,6 +24,25 @@ export interface Identity {
 }
 
 /**
+ * What `client.identities.get` returns: the identity's organization membership (its `id` is the
+ * membership's), with the identity itself nested under `identity`.
+ *
+ * @example
+ * const { identity: membership } = await client.identities.get({ identityId });
+ * console.log(membership.role, membership.identity.name, membership.identity.authMethods);
+ */
+export interface OrgIdentityMembership {
+  /** The membership id (not the identity id). */
+  id: string;
+  orgId: string;
+  /** Organization role slug, e.g. `no-access`, `member`, `admin`. */
+  role: string;
+  identity: { id: string; name: string; authMethods: string[]; [field: string]: unknown };
+  metadata?: Array<{ id: string; key: string; value: string }>;
+  [field: string]: unknown;
+}
+
+/**
  * Options of `client.identities.create`.
  *
  * @example
@@ -75,12 +94,14 @@ export class IdentitiesApi {
   }
 
   /**
-   * Reads one identity (`GET /api/v1/identities/:identityId`).
+   * Reads one identity's organization membership (`GET /api/v1/identities/:identityId`); the identity
+   * is under `identity.identity`, as the server nests it.
    *
    * @example
-   * const { identity } = await client.identities.get({ identityId });
+   * const { identity: membership } = await client.identities.get({ identityId });
+   * console.log(membership.identity.authMethods.includes('kubernetes-auth'));
    */
-  async get(options: { identityId: string }): Promise<{ identity: Identity }> {
+  async get(options: { identityId: string }): Promise<{ identity: OrgIdentityMembership }> {
     const identityId = requireString('identityId', options?.identityId, 'the ID of the machine identity');
     return this.#transport.json({ method: 'GET', path: `/api/v1/identities/${encodeURIComponent(identityId)}`, auth: true });
   }

@@ -152,13 +152,14 @@ describe('Class: InfisicalK8sError (mapped from what Infisical and Kubernetes an
     dirs.push(dir);
     const missing = await readyError({ kubernetesAuth: { identityId: h.app.identityId, tokenPath: join(dir, 'token') } });
     expect(missing.code).toBe('TOKEN_FILE_MISSING');
-    expect(missing.message).toContain(join(dir, 'token'));
+    expect(missing.message).toContain(`The service-account token file ${join(dir, 'token')} cannot be read (ENOENT): mount a projected serviceAccountToken volume at ${dir} with path: token`);
     expect(missing.hint).toMatch(/projected.*serviceAccountToken/);
     await writeFile(join(dir, 'empty'), '\n');
     expect((await readyError({ kubernetesAuth: { identityId: h.app.identityId, tokenPath: join(dir, 'empty') } })).code).toBe('TOKEN_FILE_MISSING');
     await writeFile(join(dir, 'garbage'), 'not a jwt\n');
     const invalid = await readyError({ kubernetesAuth: { identityId: h.app.identityId, tokenPath: join(dir, 'garbage') } });
     expect(invalid.code).toBe('TOKEN_FILE_INVALID');
+    expect((await readyError({ kubernetesAuth: { identityId: h.app.identityId, tokenPath: dir } })).code).toBe('TOKEN_FILE_INVALID');
     expect(h.emu.counters.get(routes.login)).toBe(1);
   });
 

@@ -7,6 +7,7 @@ import { InfisicalClient } from 'node-infisical';
 export const routes = {
   login: 'POST /api/v1/auth/kubernetes-auth/login',
   renew: 'POST /api/v1/auth/token/renew',
+  revoke: 'POST /api/v1/auth/token/revoke',
   list: 'GET /api/v4/secrets',
   subscribe: 'POST /api/v1/events/subscribe/project-events',
   review: 'POST /apis/authentication.k8s.io/v1/tokenreviews',

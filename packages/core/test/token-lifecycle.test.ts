@@ -202,6 +202,21 @@ describe('Class: TokenManager (through createInfisicalConfig)', () => {
     });
   });
 
+  describe('Method: close', () => {
+    it('revokes the access token only with revokeOnClose', async () => {
+      h = await harness({ manualClock: false, config: { push: false } });
+      await h.config.ready();
+      await h.config.close();
+      expect(h.emu.counters.get(routes.revoke)).toBe(0);
+      await h.close();
+      h = await harness({ manualClock: false, config: { push: false, revokeOnClose: true } });
+      await h.config.ready();
+      await h.config.close();
+      expect(h.emu.counters.get(routes.revoke)).toBe(1);
+      expect(h.logger.lines.filter((line) => line.includes('could not revoke'))).toEqual([]);
+    });
+  });
+
   describe('Method: outage', () => {
     it('serves the last good snapshot through an Infisical outage longer than the token life, then logs in and recovers', async () => {
       h = await harness({

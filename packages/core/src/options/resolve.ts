@@ -177,7 +177,7 @@ export function resolveOptions(options: InfisicalConfigOptions<never> | Infisica
     rejectUnauthorized: options.tls?.rejectUnauthorized ?? true,
     refreshIntervalMs,
     push: options.push ?? true,
-    maxStalenessMs: positive('maxStalenessMs', options.maxStalenessMs, Math.max(10 * refreshIntervalMs, 600_000)),
+    maxStalenessMs: positive('maxStalenessMs', options.maxStalenessMs, refreshIntervalMs > 0 ? 10 * refreshIntervalMs : 600_000),
     readyTimeoutMs: positive('readyTimeoutMs', options.readyTimeoutMs, 30_000),
     initialRetries,
     backoff,

@@ -72,7 +72,7 @@ export interface InfisicalConfigOptions<S extends StandardSchemaV1 | undefined =
   refreshIntervalMs?: number;
   /** Subscribe to secret-change events; falls back to polling when refused. Default true. */
   push?: boolean;
-  /** After this long without a successful refresh, `status.stale` and `isReady()` report it. Default 10 × refreshIntervalMs (10 min). */
+  /** After this long without a successful refresh, `status.stale` and `isReady()` report it. Default 10 × refreshIntervalMs (10 min when polling is off). */
   maxStalenessMs?: number;
   /** `ready()` rejects after this long without a first snapshot. Default 30 000. */
   readyTimeoutMs?: number;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { InfisicalK8sError } from '../errors/error.js';
 
 /** What core keeps of a service-account token: claims for error hints, never the token. */
@@ -34,15 +35,17 @@ function decodeClaims(jwt: string): TokenClaims {
  * failed logins). The caller uses the JWT for one login and drops it.
  */
 export async function readServiceAccountToken(path: string): Promise<{ jwt: string; claims: TokenClaims }> {
+  const mount = `mount a projected serviceAccountToken volume at ${dirname(path)} with path: ${basename(path)}`;
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new InfisicalK8sError('TOKEN_FILE_MISSING', `The service-account token file ${path} cannot be read (${code ?? 'error'}).`, { cause: error });
+    if (code === 'EISDIR') throw new InfisicalK8sError('TOKEN_FILE_INVALID', `${path} is a folder, not the service-account token file: point tokenPath at the token file in it.`, { cause: error });
+    throw new InfisicalK8sError('TOKEN_FILE_MISSING', `The service-account token file ${path} cannot be read (${code ?? 'error'}): ${mount}, or set kubernetesAuth.tokenPath.`, { cause: error });
   }
   const jwt = text.trim();
-  if (jwt.length === 0) throw new InfisicalK8sError('TOKEN_FILE_MISSING', `The service-account token file ${path} is empty.`);
+  if (jwt.length === 0) throw new InfisicalK8sError('TOKEN_FILE_MISSING', `The service-account token file ${path} is empty: ${mount} (the kubelet writes it).`);
   if (!JWT.test(jwt)) throw new InfisicalK8sError('TOKEN_FILE_INVALID', `The file ${path} does not hold a JWT (expected three base64url parts).`);
   return { jwt, claims: decodeClaims(jwt) };
 }

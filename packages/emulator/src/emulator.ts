@@ -9,6 +9,7 @@ import { Counters, Faults, type FaultSpec } from './http/faults.js';
 import { RateLimiter, bucketFor } from './http/rate-limit.js';
 import { startServer } from './http/server.js';
 import { envelope } from './infisical/errors.js';
+import { unknownProject } from './errors.js';
 import { InfisicalState } from './infisical/state.js';
 import { AccessTokens } from './infisical/access-tokens.js';
 import { SecretEvents } from './infisical/secret-events.js';
@@ -46,6 +47,8 @@ export interface StartEmulatorOptions {
    * Default false: self-hosted servers of the current version do not rate-limit. Windows follow `clock`.
    */
   rateLimit?: false | { readLimit?: number; writeLimit?: number; secretsLimit?: number };
+  /** How long Infisical waits for the Kubernetes API (TokenReview, `/version`). Default 10 000, the server's. */
+  kubernetesTimeoutMs?: number;
 }
 
 /** A running emulator: URLs, credentials, and the controls tests need. */
@@ -124,6 +127,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       eventSubscriptions: options.eventSubscriptions ?? true,
       blockInternalKubernetesHosts: options.blockInternalKubernetesHosts ?? false,
       ipPlanFeature: options.ipPlanFeature ?? true,
+      kubernetesTimeoutMs: options.kubernetesTimeoutMs ?? 10_000,
       sse,
     },
   };
@@ -211,7 +215,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     },
     addIdentityToProject: (projectId, identityId, role = 'member') => {
       const project = state.projects.get(projectId);
-      if (!project) throw new Error(`unknown project ${projectId}`);
+      if (!project) throw unknownProject(projectId);
       project.members.set(identityId, role);
     },
     setSecret: (s) => ({ version: writer.set(s).version }),

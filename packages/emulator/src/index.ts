@@ -4,3 +4,4 @@ export type { IssueTokenOptions } from './kubernetes/issuer.js';
 export type { ProjectedToken } from './kubernetes/projected-token.js';
 export type { FaultSpec } from './http/faults.js';
 export { provision, type ProvisionOptions, type Provisioned } from './provision.js';
+export { EmulatorError, type EmulatorErrorCode } from './errors.js';

@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator } from './emulator.js';
+import { EmulatorError } from './errors.js';
 import type { IssueTokenOptions } from './kubernetes/issuer.js';
 import type { ProjectedToken } from './kubernetes/projected-token.js';
 
@@ -56,13 +57,20 @@ function call<T>(emu: Emulator, method: string, path: string, body: unknown): Pr
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
-          const json = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as T & { message?: unknown };
-          if ((res.statusCode ?? 500) >= 300) reject(new Error(`provision: ${method} ${path} answered ${res.statusCode}: ${JSON.stringify(json.message)}`));
+          let json: T & { message?: unknown; error?: unknown };
+          try {
+            json = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as typeof json;
+          } catch (cause) {
+            reject(new EmulatorError('PROVISION_FAILED', `provision: ${method} ${path} answered ${res.statusCode} with a body that is not JSON`, { cause }));
+            return;
+          }
+          // Only the server's error name and message: never echo a body that could hold a token.
+          if ((res.statusCode ?? 500) >= 300) reject(new EmulatorError('PROVISION_FAILED', `provision: ${method} ${path} answered ${res.statusCode} ${String(json.error)}: ${JSON.stringify(json.message)}`));
           else resolve(json);
         });
       },
     );
-    req.on('error', reject);
+    req.on('error', (cause) => reject(new EmulatorError('PROVISION_FAILED', `provision: ${method} ${path} failed: ${cause.message}`, { cause })));
     req.end(payload);
   });
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startEmulator } from '@infisical-k8s/emulator';
+import { EmulatorError, startEmulator } from '@infisical-k8s/emulator';
 import { main } from '../src/cli.js';
 import { ManualClock, accessToken, infisical, request, setUpApp, tempDir } from './helpers.js';
 
@@ -101,5 +101,33 @@ describe('Function: main (CLI)', () => {
 
   it('refuses a bad port with a typed error', async () => {
     await expect(main(['--port', 'eighty'], { log: () => {} })).rejects.toMatchObject({ name: 'EmulatorCliError', code: 'EMULATOR_CLI_USAGE' });
+  });
+});
+
+describe('Class: EmulatorError', () => {
+  it('is thrown with a stable code by helpers used wrongly', async () => {
+    const emu = await startEmulator();
+    try {
+      expect(() => emu.setSecret({ projectId: 'nope', environment: 'prod', key: 'A', value: 'secret-value' })).toThrow(
+        expect.objectContaining({ name: 'EmulatorError', code: 'UNKNOWN_PROJECT', message: expect.not.stringContaining('secret-value') }),
+      );
+      expect(() => emu.addIdentityToProject('nope', emu.admin.identityId)).toThrow(EmulatorError);
+    } finally {
+      await emu.close();
+    }
+  });
+});
+
+describe('Request bodies', () => {
+  it('answers 413 above 1 MiB and 400 for JSON that does not parse', async () => {
+    const emu = await startEmulator();
+    try {
+      const big = await infisical(emu, 'POST', '/api/v1/auth/token/renew', { rawBody: JSON.stringify({ accessToken: 'x'.repeat(1_100_000) }) });
+      expect(big.body).toMatchObject({ statusCode: 413, error: 'PayloadTooLarge' });
+      const bad = await infisical(emu, 'POST', '/api/v1/auth/token/renew', { rawBody: '{"accessToken":' });
+      expect(bad.body).toMatchObject({ statusCode: 400, error: 'BadRequest' });
+    } finally {
+      await emu.close();
+    }
   });
 });

@@ -190,3 +190,34 @@ describe('Route: POST /api/v1/auth/kubernetes-auth/login', () => {
     expect((await login(emu, identityId, jwt)).body).toMatchObject({ statusCode: 400, error: 'KubernetesConnectionRefused', message: expect.stringMatching(/Connection refused/) });
   });
 });
+
+describe('Option: kubernetesTimeoutMs', () => {
+  it('answers 400 KubernetesConnectionTimeout when the cluster does not answer in time', async () => {
+    const slow = await startEmulator({ clock, kubernetesTimeoutMs: 150 });
+    try {
+      const a = await setUpApp(slow);
+      slow.faults.inject({ route: REVIEWS, hang: true, times: 1 });
+      const started = performance.now();
+      const res = await login(slow, a.identityId, slow.kubernetes.issueToken());
+      expect(res.body).toMatchObject({
+        statusCode: 400,
+        error: 'KubernetesConnectionTimeout',
+        message: `Connection to Kubernetes API server at ${slow.kubernetes.host} timed out. Verify network connectivity to the API server.`,
+      });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe('TokenReview answer size', () => {
+  it('refuses an answer above 64 KiB with 400 KubernetesConnectionError', async () => {
+    emu.faults.inject({ route: REVIEWS, oversized: 70_000, times: 1 });
+    expect((await login(emu, app.identityId, emu.kubernetes.issueToken())).body).toMatchObject({
+      statusCode: 400,
+      error: 'KubernetesConnectionError',
+      message: expect.stringMatching(/maxContentLength size of 65536 exceeded$/),
+    });
+  });
+});

@@ -32,12 +32,16 @@ export interface ServerHooks {
 
 const MAX_BODY = 1024 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false }> {
+async function readBody(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; tooLarge?: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return { ok: false };
+    if (size > MAX_BODY) {
+      // Drain the rest so the client gets our answer instead of a broken pipe.
+      req.resume();
+      return { ok: false, tooLarge: true };
+    }
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return { ok: true, value: undefined };
@@ -134,6 +138,10 @@ export async function startServer(hooks: ServerHooks, host: string, port: number
       }
     }
     const body = await readBody(req);
+    if (!body.ok && body.tooLarge) {
+      send(res, { status: 413, body: hooks.errorBody(413, 'Request body is too large', 'PayloadTooLarge') });
+      return;
+    }
     if (!body.ok) {
       send(res, hooks.badJson());
       return;

@@ -14,6 +14,7 @@ export interface InfisicalContext {
     eventSubscriptions: boolean;
     blockInternalKubernetesHosts: boolean;
     ipPlanFeature: boolean;
+    kubernetesTimeoutMs: number;
     sse: { pingIntervalMs: number; connectionTimeoutMs: number };
   };
 }

@@ -48,7 +48,6 @@ export function callKubernetes(call: KubernetesCall): Promise<KubernetesAnswer> 
         ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
         ...(call.bearer ? { authorization: `Bearer ${call.bearer}` } : {}),
       },
-      timeout: call.timeoutMs ?? 10_000,
       ...(url.protocol === 'https:'
         ? {
             ca: call.caCert || undefined,
@@ -57,19 +56,37 @@ export function callKubernetes(call: KubernetesCall): Promise<KubernetesAnswer> 
           }
         : {}),
     };
+    let settled = false;
+    const failWith = (error: NodeJS.ErrnoException) => {
+      if (settled) return;
+      settled = true;
+      try {
+        mapTransportError(call.host, error);
+      } catch (mapped) {
+        reject(mapped);
+      }
+    };
     const requester = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = requester(url, options, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      // Destroying the request after the answer has begun reports on the response, not the request.
+      res.on('error', failWith);
+      res.on('close', () => {
+        if (!res.complete) failWith(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+      });
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > 64 * 1024) {
-          req.destroy(new Error('maxContentLength size of 65536 exceeded'));
+          failWith(new Error('maxContentLength size of 65536 exceeded'));
+          req.destroy();
           return;
         }
         chunks.push(chunk);
       });
       res.on('end', () => {
+        if (settled) return;
+        settled = true;
         const text = Buffer.concat(chunks).toString('utf8');
         let body: unknown = text;
         try {
@@ -80,30 +97,35 @@ export function callKubernetes(call: KubernetesCall): Promise<KubernetesAnswer> 
         resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', body });
       });
     });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      const code = error.code ?? '';
-      try {
-        if (code === 'ECONNREFUSED') {
-          fail(400, `Failed to connect to Kubernetes API server at ${call.host}: Connection refused. Verify the Kubernetes host URL and that the API server is reachable.`, 'KubernetesConnectionRefused');
-        }
-        if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-          fail(400, `Failed to resolve Kubernetes API server hostname: ${call.host}. Verify the Kubernetes host URL.`, 'KubernetesHostNotFound');
-        }
-        if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
-          fail(400, `Connection to Kubernetes API server at ${call.host} timed out. Verify network connectivity to the API server.`, 'KubernetesConnectionTimeout');
-        }
-        if (CERT_CODES.test(code)) {
-          fail(400, `SSL certificate verification failed for Kubernetes API server at ${call.host}. Verify the CA certificate is correct.`, 'KubernetesCertificateError');
-        }
-        fail(400, `Failed to communicate with Kubernetes API server at ${call.host}: ${error.message}`, 'KubernetesConnectionError');
-      } catch (mapped) {
-        reject(mapped);
-      }
-    });
+    // A deadline for the whole exchange, as axios' `timeout` is (not an idle-socket timeout).
+    const timeoutMs = call.timeoutMs ?? 10_000;
+    const deadline = setTimeout(() => {
+      failWith(Object.assign(new Error(`timeout of ${timeoutMs}ms exceeded`), { code: 'ECONNABORTED' }));
+      req.destroy();
+    }, timeoutMs);
+    req.on('close', () => clearTimeout(deadline));
+    req.on('error', failWith);
     if (payload) req.write(payload);
     req.end();
   });
+}
+
+/** The server's error table for transport failures (§2): always throws. */
+function mapTransportError(host: string, error: NodeJS.ErrnoException): never {
+  const code = error.code ?? '';
+  if (code === 'ECONNREFUSED') {
+    fail(400, `Failed to connect to Kubernetes API server at ${host}: Connection refused. Verify the Kubernetes host URL and that the API server is reachable.`, 'KubernetesConnectionRefused');
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    fail(400, `Failed to resolve Kubernetes API server hostname: ${host}. Verify the Kubernetes host URL.`, 'KubernetesHostNotFound');
+  }
+  if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
+    fail(400, `Connection to Kubernetes API server at ${host} timed out. Verify network connectivity to the API server.`, 'KubernetesConnectionTimeout');
+  }
+  if (CERT_CODES.test(code)) {
+    fail(400, `SSL certificate verification failed for Kubernetes API server at ${host}. Verify the CA certificate is correct.`, 'KubernetesCertificateError');
+  }
+  fail(400, `Failed to communicate with Kubernetes API server at ${host}: ${error.message}`, 'KubernetesConnectionError');
 }
 
 function kubernetesMessage(body: unknown): string | undefined {

@@ -46,12 +46,14 @@ async function probeCluster(ctx: InfisicalContext, host: string, caCert: string,
       fail(400, 'Local IPs not allowed as URL', 'BadRequest');
     }
   }
-  const version = await callKubernetes({ host, caCert, method: 'GET', path: '/version' });
+  const timeoutMs = ctx.options.kubernetesTimeoutMs;
+  const version = await callKubernetes({ host, caCert, method: 'GET', path: '/version', timeoutMs });
   if (version.status >= 500) fail(400, `Failed to connect to Kubernetes API server at ${host}: HTTP ${version.status}`, 'KubernetesConnectionError');
   if (!reviewer) return;
   const probe = await callKubernetes({
     host,
     caCert,
+    timeoutMs,
     method: 'POST',
     path: '/apis/authentication.k8s.io/v1/tokenreviews',
     bearer: reviewer,

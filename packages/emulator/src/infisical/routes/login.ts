@@ -35,6 +35,7 @@ export function registerLoginRoutes(router: Router, ctx: InfisicalContext): void
     const answer = await callKubernetes({
       host: auth.kubernetesHost,
       caCert: auth.caCert,
+      timeoutMs: ctx.options.kubernetesTimeoutMs,
       method: 'POST',
       path: '/apis/authentication.k8s.io/v1/tokenreviews',
       // No stored reviewer: the incoming token has to act as reviewer.

@@ -5,6 +5,7 @@ import { Check, queryBoolean } from '../validation.js';
 import { validationFailure } from '../errors.js';
 import { nowIso, type InfisicalContext } from '../context.js';
 import { normalizePath, type SecretRecord } from '../state.js';
+import { unknownProject } from '../../errors.js';
 
 const HIDDEN = '<hidden-by-infisical>';
 const REFERENCE = /\$\{([^}]+)\}/g;
@@ -191,7 +192,7 @@ export class SecretWriter {
 
   set(s: { projectId: string; environment: string; secretPath?: string; key: string; value: string; comment?: string }): SecretRecord {
     const path = normalizePath(s.secretPath);
-    if (!this.ctx.state.projects.has(s.projectId)) throw new Error(`unknown project ${s.projectId}`);
+    if (!this.ctx.state.projects.has(s.projectId)) throw unknownProject(s.projectId);
     const folder = this.ctx.state.folder(s.projectId, s.environment, path, true)!;
     const now = nowIso(this.ctx.clock);
     const existing = folder.get(s.key);

@@ -73,7 +73,8 @@ const faults: Array<[string, Omit<FaultSpec, 'route'>, string]> = [
 
 describe('Faults before the first snapshot', () => {
   it.each(faults)('%s on the secrets list: bounded retries, then the typed error', async (_name, fault, code) => {
-    const w = await build();
+    // A short timeout only where the fault is a hang; reading an 11 MiB refusal must not race it.
+    const w = await build({ config: { client: { retry: false, timeoutMs: fault.hang ? 200 : 5000 } } });
     w.emu.faults.inject({ route: LIST, ...fault });
     const outcome = w.config.ready().catch((e: unknown) => e);
     await w.clock.advance(10 * MINUTE);
@@ -156,7 +157,8 @@ describe('The token file', () => {
     expect(w.config.get('GREETING')).toBe('hello');
     await w.app.projected.rotate({ expirationSeconds: 40 * 86_400 });
     w.emu.setSecret({ projectId: w.app.projectId, environment: 'prod', key: 'GREETING', value: 'fresh' });
-    await w.clock.advance(10 * MINUTE);
+    // Within one polling period (10 min ± 10 %) of the rotation.
+    await w.clock.advance(12 * MINUTE);
     expect(w.config.get('GREETING')).toBe('fresh');
   });
 

@@ -20,6 +20,10 @@ function countResources(): Record<string, number> {
   return counts;
 }
 
+const boom = () => {
+  throw new Error('logger broke');
+};
+
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 describe('Safety', () => {
@@ -72,6 +76,14 @@ describe('Safety', () => {
       for (const value of [...Object.values(SEEDED), 'not a url 5e1-LEAK-c0de', jwt, h.emu.admin.accessToken]) expect(text).not.toContain(value);
       expect(text).not.toMatch(JWT_PATTERN);
     }
+  });
+
+  it('a logger that throws changes nothing: errors still surface typed, loading still works', async () => {
+    h = await harness({ manualClock: false, config: { push: false, logger: { warn: boom, error: boom, info: boom, debug: boom } } });
+    await h.config.ready();
+    h.emu.faults.inject({ route: routes.list, status: 500, times: 1 });
+    await expect(h.config.refresh()).rejects.toMatchObject({ code: 'SERVER_ERROR' });
+    await expect(h.config.refresh()).resolves.toEqual({ GREETING: 'hello', PORT: '8080' });
   });
 
   it('redact() removes every occurrence of every value, longest first', () => {

@@ -79,6 +79,20 @@ const consoleLogger: InfisicalLogger = {
   error: (message) => console.error(`[infisical-k8s] ${message}`),
 };
 
+/** A throwing logger must not turn a logged failure into a different one (or an unhandled rejection). */
+function guardLogger(logger: InfisicalLogger): InfisicalLogger {
+  const guard =
+    (method: ((message: string, meta?: object) => void) | undefined) =>
+    (message: string, meta?: object): void => {
+      try {
+        method?.call(logger, message, meta);
+      } catch {
+        // Logging is best effort.
+      }
+    };
+  return { debug: guard(logger.debug), info: guard(logger.info), warn: guard(logger.warn), error: guard(logger.error) };
+}
+
 function fromEnv(env: Record<string, string | undefined>, names: readonly string[]): string | undefined {
   for (const name of names) {
     const value = env[name]?.trim();
@@ -182,7 +196,7 @@ export function resolveOptions(options: InfisicalConfigOptions<never> | Infisica
     initialRetries,
     backoff,
     revokeOnClose: options.revokeOnClose ?? false,
-    logger: options.logger ?? consoleLogger,
+    logger: guardLogger(options.logger ?? consoleLogger),
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
     tokenFileCheckIntervalMs: positive('tokenFileCheckIntervalMs', options.tokenFileCheckIntervalMs, 30_000),

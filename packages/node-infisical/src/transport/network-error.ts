@@ -23,12 +23,18 @@ function causeCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** fetch refuses some ports outright (the WHATWG "bad port" list) without touching the network. */
+function isBadPort(error: unknown): boolean {
+  const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause;
+  return cause?.message === 'bad port';
+}
+
 /** Maps whatever fetch threw to a typed network error, without copying messages that could echo a URL with a token. */
 export function toNetworkError(error: unknown, method: string, path: string, timedOut: boolean, timeoutMs: number): InfisicalNetworkError {
   if (timedOut) return new InfisicalNetworkError('TIMEOUT', method, path, `no answer within ${timeoutMs} ms (timeoutMs)`, error);
   const code = causeCode(error);
   let kind: NetworkErrorCode = 'NETWORK';
-  let detail = code ? `network error ${code}` : 'network error';
+  let detail = code ? `network error ${code}` : isBadPort(error) ? 'fetch refuses this port (WHATWG "bad port" list): serve Infisical on another port' : 'network error';
   if (code === 'ECONNREFUSED') {
     kind = 'CONNECTION_REFUSED';
     detail = 'connection refused: check baseUrl and that Infisical is running';

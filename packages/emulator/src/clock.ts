@@ -1,4 +1,11 @@
-/** The emulator's notion of now: every token time and lifetime check reads it. */
+/**
+ * The emulator's notion of now: every token time and lifetime check reads it.
+ *
+ * @example
+ * const clock = { t: Date.UTC(2026, 0, 1), now() { return this.t; } };
+ * const emu = await startEmulator({ clock });
+ * clock.t += 3600_000; // an hour later for every JWT and renew budget
+ */
 export interface EmulatorClock {
   /** Epoch milliseconds. */
   now(): number;

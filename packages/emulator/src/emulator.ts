@@ -19,7 +19,12 @@ import { registerAdminRoutes, createProject } from './infisical/routes/admin.js'
 import { registerSecretRoutes, SecretWriter } from './infisical/routes/secrets.js';
 import { registerEventRoutes } from './infisical/routes/events.js';
 
-/** How to start the emulator. Every option has a default that suits tests. */
+/**
+ * How to start the emulator. Every option has a default that suits tests.
+ *
+ * @example
+ * const emu = await startEmulator({ renewalMode: 'classic', infisicalTls: true, sse: { pingIntervalMs: 50 } });
+ */
 export interface StartEmulatorOptions {
   /** Default `127.0.0.1`. */
   host?: string;
@@ -51,7 +56,16 @@ export interface StartEmulatorOptions {
   kubernetesTimeoutMs?: number;
 }
 
-/** A running emulator: URLs, credentials, and the controls tests need. */
+/**
+ * A running emulator: URLs, credentials, and the controls tests need.
+ *
+ * @example
+ * const emu: Emulator = await startEmulator();
+ * const jwt = emu.kubernetes.issueToken({ namespace: 'production' });
+ * emu.faults.inject({ route: 'GET /api/v4/secrets', status: 503, times: 1 });
+ * console.log(emu.counters.get('POST /api/v1/auth/kubernetes-auth/login'));
+ * await emu.close();
+ */
 export interface Emulator {
   /** e.g. `http://127.0.0.1:41234`: pass as `baseUrl` / `siteUrl`. */
   infisicalUrl: string;

@@ -1,4 +1,9 @@
-/** Stable codes of the errors the emulator's own helpers throw (not the HTTP errors it serves). */
+/**
+ * Stable codes of the errors the emulator's own helpers throw (not the HTTP errors it serves).
+ *
+ * @example
+ * const code: EmulatorErrorCode = 'UNKNOWN_PROJECT';
+ */
 export type EmulatorErrorCode = 'UNKNOWN_PROJECT' | 'PROVISION_FAILED';
 
 /**

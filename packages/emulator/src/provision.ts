@@ -8,7 +8,12 @@ import { EmulatorError } from './errors.js';
 import type { IssueTokenOptions } from './kubernetes/issuer.js';
 import type { ProjectedToken } from './kubernetes/projected-token.js';
 
-/** What `provision()` sets up; every field has a default matching the seed's manifests. */
+/**
+ * What `provision()` sets up; every field has a default matching the seed's manifests.
+ *
+ * @example
+ * const app = await provision(emu, { secrets: { A: 'a' }, allowedNamespaces: 'team-*', accessTokenNumUsesLimit: 5 });
+ */
 export interface ProvisionOptions {
   /** Secrets of the `environment` at `secretPath`. */
   secrets?: Record<string, string>;
@@ -29,7 +34,13 @@ export interface ProvisionOptions {
   token?: IssueTokenOptions;
 }
 
-/** A machine identity with Kubernetes Auth, a project it can read, and a projected token on disk. */
+/**
+ * A machine identity with Kubernetes Auth, a project it can read, and a projected token on disk.
+ *
+ * @example
+ * const app: Provisioned = await provision(emu);
+ * const child = spawn('node', ['server.js'], { env: { ...process.env, ...app.env } });
+ */
 export interface Provisioned {
   identityId: string;
   projectId: string;

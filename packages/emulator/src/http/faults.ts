@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
-/** A failure to inject on matching routes. */
+/**
+ * A failure to inject on matching routes.
+ *
+ * @example
+ * emu.faults.inject({ route: 'POST /api/v1/auth/kubernetes-auth/login', status: 429, retryAfter: 2, times: 1 });
+ * emu.faults.inject({ route: /^GET \/api\/v4\//, reset: true });
+ */
 export interface FaultSpec {
   /** Route key (`GET /api/v4/secrets`) or a RegExp tested against it. */
   route: string | RegExp;

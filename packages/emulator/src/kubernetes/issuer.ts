@@ -3,7 +3,12 @@ import { promisify } from 'node:util';
 import { jwtVerify, type JWK } from 'jose';
 import { seconds, type EmulatorClock } from '../clock.js';
 
-/** What a service-account token is minted for. Defaults mirror the seed's manifests. */
+/**
+ * What a service-account token is minted for. Defaults mirror the seed's manifests.
+ *
+ * @example
+ * const jwt = emu.kubernetes.issueToken({ namespace: 'production', name: 'web', audience: 'infisical', expirationSeconds: 600 });
+ */
 export interface IssueTokenOptions {
   /** Default `default`. */
   namespace?: string;

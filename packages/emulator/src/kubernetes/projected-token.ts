@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IssueTokenOptions } from './issuer.js';
 
-/** A projected service-account token on disk, laid out as the kubelet's atomic writer does. */
+/**
+ * A projected service-account token on disk, laid out as the kubelet's atomic writer does.
+ *
+ * @example
+ * const projected = await emu.writeProjectedToken('/tmp/sa');
+ * // point the app at projected.path; later:
+ * await projected.rotate();
+ */
 export interface ProjectedToken {
   /** The volume's mount folder. */
   dir: string;

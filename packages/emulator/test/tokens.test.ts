@@ -155,3 +155,14 @@ describe('Checks on every authenticated request', () => {
     expect((await read(current, app, token)).status).toBe(403);
   });
 });
+
+describe('Route: GET /api/v1/identities/details', () => {
+  it('answers any valid identity token with its organization, and spends a use', async () => {
+    const app = await setUpApp(current, { accessTokenNumUsesLimit: 1 });
+    const token = await accessToken(current, app.identityId);
+    const res = await infisical(current, 'GET', '/api/v1/identities/details', { token });
+    expect(res.body).toEqual({ identityDetails: { organization: { id: current.organizationId, name: expect.any(String), slug: expect.any(String) } } });
+    expect((await infisical(current, 'GET', '/api/v1/identities/details', { token })).status).toBe(401);
+    expect((await infisical(current, 'GET', '/api/v1/identities/details')).status).toBe(401);
+  });
+});

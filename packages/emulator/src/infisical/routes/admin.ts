@@ -93,6 +93,13 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
     return { status: 200, body: { identity: { ...body, authMethod: null, projectId: null } } };
   });
 
+  // Before `/:identityId`, which would otherwise take "details" for an id. Any identity token may call it:
+  // clients use it as a cheap "is my token still good" probe.
+  router.on('GET', '/api/v1/identities/details', async (req) => {
+    await ctx.tokens.authenticate(req);
+    return { status: 200, body: { identityDetails: { organization: { id: state.organizationId, name: 'Emulated Organization', slug: 'emulated-organization' } } } };
+  });
+
   router.on('GET', '/api/v1/identities/:identityId', async (req) => {
     await requireOrgAdmin(ctx, req, 'read', 'identity');
     const identity = identityInOrg(ctx, req.params.identityId!);

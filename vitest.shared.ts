@@ -17,6 +17,7 @@ export function project(name: string, extra: UserWorkspaceConfig['test'] = {}): 
       name,
       environment: 'node',
       include: ['src/**/*.test.ts', 'test/**/*.test.ts', '*.test.ts'],
+      setupFiles: [new URL('./test/support/capture-output.ts', import.meta.url).pathname],
       testTimeout: 20_000,
       hookTimeout: 20_000,
       ...extra,

@@ -22,7 +22,7 @@ export type {
   SecretWriteResult,
 } from './api/secrets-types.js';
 export type { SecretsApi } from './api/secrets.js';
-export type { Project, IdentityMembership, ProjectsApi } from './api/projects.js';
+export type { Project, CreateProjectOptions, IdentityMembership, ProjectsApi } from './api/projects.js';
 export type { ProjectEvent, EventRegistration, SecretEventName, SubscribeOptions, EventsApi } from './api/events.js';
 export {
   InfisicalError,

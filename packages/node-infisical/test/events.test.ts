@@ -5,7 +5,7 @@ import { provision, startEmulator } from '@infisical-k8s/emulator';
 import { InfisicalApiError, type ProjectEvent } from 'node-infisical';
 import { adminFor, appClient, rejectionOf, useEmulator } from './helpers.js';
 
-const env = useEmulator({ sse: { pingIntervalMs: 30, connectionTimeoutMs: 600 } }, { secrets: { SEEDED: 'seeded' } });
+const env = useEmulator({ sse: { pingIntervalMs: 30, connectionTimeoutMs: 1_000 } }, { secrets: { SEEDED: 'seeded' } });
 const register = [
   { event: 'secret:update' as const, conditions: { environmentSlug: 'prod', secretPath: '/' } },
   { event: 'secret:create' as const, conditions: { environmentSlug: 'prod', secretPath: '/' } },

@@ -18,6 +18,21 @@ export interface Project {
 }
 
 /**
+ * Options of `client.projects.create` (`POST /api/v2/workspace`).
+ *
+ * @example
+ * const options: CreateProjectOptions = { projectName: 'payments', slug: 'payments', projectDescription: 'card processing' };
+ */
+export interface CreateProjectOptions {
+  projectName: string;
+  /** 5 to 36 characters; the server derives one from the name when omitted. */
+  slug?: string;
+  projectDescription?: string;
+  /** A project template (environments, roles); the server's default template when omitted. */
+  template?: string;
+}
+
+/**
  * A machine identity's membership of a project.
  *
  * @example
@@ -50,11 +65,15 @@ export class ProjectsApi {
    * @example
    * const { project } = await client.projects.create({ projectName: 'payments', slug: 'payments' });
    */
-  async create(options: { projectName: string; slug?: string }): Promise<{ project: Project }> {
+  async create(options: CreateProjectOptions): Promise<{ project: Project }> {
     const projectName = requireString('projectName', options?.projectName, 'a name for the project');
     const body: Record<string, string> = { projectName };
     const slug = optionalString('slug', options.slug);
-    if (slug !== undefined) body.slug = requireString('slug', slug, 'a URL-friendly project slug, or leave it out');
+    if (slug !== undefined) body.slug = requireString('slug', slug, 'a URL-friendly project slug (5 to 36 characters), or leave it out');
+    const description = optionalString('projectDescription', options.projectDescription);
+    if (description !== undefined) body.projectDescription = description;
+    const template = optionalString('template', options.template);
+    if (template !== undefined) body.template = requireString('template', template, 'a project template name, or leave it out for the default');
     return this.#transport.json({ method: 'POST', path: '/api/v2/workspace', body, auth: true });
   }
 

@@ -2,7 +2,8 @@ import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createInfisicalConfig, ENVIRONMENT_VARIABLES, type InfisicalConfigOptions } from '@infisical-k8s/core';
+import * as fc from 'fast-check';
+import { createInfisicalConfig, ENVIRONMENT_VARIABLES, isInfisicalK8sError, type InfisicalConfigOptions } from '@infisical-k8s/core';
 import { captureLogger, harness, type Harness } from './helpers.js';
 
 let h: Harness<undefined> | undefined;
@@ -73,6 +74,44 @@ describe('Function: resolveOptions (through createInfisicalConfig)', () => {
     expect(invalid({ ...complete, backoff: { multiplier: 0.5 } })).toMatch(/backoff\.multiplier/);
     expect(invalid({ ...complete, schema: {} as never })).toMatch(/Standard Schema/);
     expect(invalid(complete, { INFISICAL_CA_PATH: '/no/such/ca.pem' })).toMatch(/INFISICAL_CA_PATH/);
+  });
+
+  it('any value for any option gives a config or OPTIONS_INVALID, never another error', async () => {
+    const anything = fc.oneof(fc.anything(), fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.func(fc.anything()));
+    const options = fc.record(
+      {
+        siteUrl: fc.oneof(fc.constant('http://127.0.0.1:9'), anything),
+        kubernetesAuth: fc.oneof(anything, fc.record({ identityId: fc.oneof(fc.constant('id'), anything), tokenPath: anything }, { requiredKeys: [] })),
+        secrets: fc.oneof(anything, fc.array(anything, { maxLength: 3 }), fc.record({ projectId: fc.oneof(fc.constant('p'), anything), environment: fc.oneof(fc.constant('e'), anything), secretPath: anything, recursive: anything, tagSlugs: anything }, { requiredKeys: [] })),
+        schema: anything,
+        tls: fc.oneof(anything, fc.record({ ca: anything, caPath: anything, rejectUnauthorized: anything }, { requiredKeys: [] })),
+        refreshIntervalMs: anything,
+        push: anything,
+        maxStalenessMs: anything,
+        readyTimeoutMs: anything,
+        initialRetries: anything,
+        backoff: fc.oneof(anything, fc.record({ initialMs: anything, maxMs: anything, multiplier: anything }, { requiredKeys: [] })),
+        revokeOnClose: anything,
+        logger: anything,
+        clock: anything,
+        random: anything,
+        tokenFileCheckIntervalMs: anything,
+        client: fc.oneof(anything, fc.record({ timeoutMs: anything, retry: anything }, { requiredKeys: [] })),
+      },
+      { requiredKeys: [] },
+    );
+    const failures: unknown[] = [];
+    await fc.assert(
+      fc.asyncProperty(options, async (o) => {
+        try {
+          await createInfisicalConfig({ ...(o as InfisicalConfigOptions), env: {}, push: false, logger: captureLogger(), clock: undefined, random: undefined }).close();
+        } catch (error) {
+          if (!isInfisicalK8sError(error) || error.code !== 'OPTIONS_INVALID') failures.push(error);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(failures).toEqual([]);
   });
 
   it('reads the CA from INFISICAL_CA_PATH', async () => {

@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { BehaviorSubject, Subject, filter, type Observable } from 'rxjs';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { Agent } from 'undici';
-import { InfisicalApiError, InfisicalClient } from 'node-infisical';
+import { InfisicalApiError, InfisicalClient, InfisicalError } from 'node-infisical';
 import { ManualClock, type ClockTimer } from '../clock/clock.js';
 import { InfisicalK8sError, isInfisicalK8sError } from '../errors/error.js';
 import { toInfisicalK8sError } from '../errors/map.js';
@@ -392,6 +392,12 @@ class Engine<T> implements InfisicalConfig<T> {
  * const { PORT } = await config.ready();
  */
 export function createInfisicalConfig<S extends StandardSchemaV1 | undefined = undefined>(options: InfisicalConfigOptions<S> = {}): InfisicalConfig<ConfigOutput<S>> {
-  const resolved = resolveOptions(options as InfisicalConfigOptions, options.env ?? process.env);
-  return new Engine<ConfigOutput<S>>(resolved, options.schema);
+  const resolved = resolveOptions(options, (options as { env?: unknown } | null | undefined)?.env ?? process.env);
+  try {
+    return new Engine<ConfigOutput<S>>(resolved, options.schema);
+  } catch (error) {
+    // The client checks what it is given too (URL, CA, timeouts): its refusal is an options problem.
+    if (error instanceof InfisicalError) throw new InfisicalK8sError('OPTIONS_INVALID', error.message, { cause: error });
+    throw error;
+  }
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { InfisicalK8sError } from '../errors/error.js';
 import { systemClock, type Clock } from '../clock/clock.js';
-import type { InfisicalConfigOptions, InfisicalLogger, SecretSourceOptions } from './types.js';
+import type { InfisicalConfigOptions, InfisicalLogger } from './types.js';
 import type { BackoffPolicy } from '../util/backoff.js';
 
 /**
@@ -93,10 +93,10 @@ function guardLogger(logger: InfisicalLogger): InfisicalLogger {
   return { debug: guard(logger.debug), info: guard(logger.info), warn: guard(logger.warn), error: guard(logger.error) };
 }
 
-function fromEnv(env: Record<string, string | undefined>, names: readonly string[]): string | undefined {
+function fromEnv(env: Record<string, unknown>, names: readonly string[]): string | undefined {
   for (const name of names) {
-    const value = env[name]?.trim();
-    if (value) return value;
+    const value = env[name];
+    if (typeof value === 'string' && value.trim()) return value.trim();
   }
   return undefined;
 }
@@ -105,65 +105,123 @@ function invalid(message: string): never {
   throw new InfisicalK8sError('OPTIONS_INVALID', message);
 }
 
-function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
+/** How a wrong value is named in a message: its kind, never its content (an option could hold a credential). */
+function kind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number') return String(value);
+  const type = typeof value;
+  return `${type === 'object' || type === 'undefined' ? 'an' : 'a'} ${type}`;
+}
+
+type Bag = Record<string, unknown>;
+
+function object(name: string, value: unknown): Bag | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) invalid(`${name} must be an object, got ${kind(value)}`);
+  return value as Bag;
+}
+
+function string(name: string, value: unknown, hint = ''): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') invalid(`${name} must be a string, got ${kind(value)}${hint}`);
+  return value;
+}
+
+function boolean(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') invalid(`${name} must be true or false, got ${kind(value)}`);
+  return value;
+}
+
+function milliseconds(name: string, value: unknown, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    invalid(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds, got ${String(value)}`);
+    invalid(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds, got ${kind(value)}`);
   }
   return value;
 }
 
-function resolveSource(source: SecretSourceOptions, env: Record<string, string | undefined>, index: number, single: boolean): ResolvedSource {
+function resolveSource(input: unknown, env: Record<string, unknown>, index: number, single: boolean): ResolvedSource {
   const at = single ? 'secrets' : `secrets[${index}]`;
-  const projectId = source.projectId ?? (single ? fromEnv(env, ENVIRONMENT_VARIABLES.projectId) : undefined);
-  const environment = source.environment ?? (single ? fromEnv(env, ENVIRONMENT_VARIABLES.environment) : undefined);
-  const secretPath = source.secretPath ?? (single ? fromEnv(env, ENVIRONMENT_VARIABLES.secretPath) : undefined) ?? '/';
-  if (!projectId) invalid(`${at}.projectId is missing: pass it or set INFISICAL_PROJECT_ID`);
-  if (!environment) invalid(`${at}.environment is missing: pass the environment slug (e.g. "prod") or set INFISICAL_ENVIRONMENT`);
+  const source = object(at, input) ?? {};
+  const projectId = string(`${at}.projectId`, source.projectId) ?? (single ? fromEnv(env, ENVIRONMENT_VARIABLES.projectId) : undefined);
+  const environment = string(`${at}.environment`, source.environment) ?? (single ? fromEnv(env, ENVIRONMENT_VARIABLES.environment) : undefined);
+  const secretPath = string(`${at}.secretPath`, source.secretPath) ?? (single ? fromEnv(env, ENVIRONMENT_VARIABLES.secretPath) : undefined) ?? '/';
+  if (!projectId?.trim()) invalid(`${at}.projectId is missing: pass it or set INFISICAL_PROJECT_ID`);
+  if (!environment?.trim()) invalid(`${at}.environment is missing: pass the environment slug (e.g. "prod") or set INFISICAL_ENVIRONMENT`);
   if (!secretPath.startsWith('/')) invalid(`${at}.secretPath must start with "/", got "${secretPath}"`);
+  const tagSlugs = source.tagSlugs ?? [];
+  if (!Array.isArray(tagSlugs) || !tagSlugs.every((tag) => typeof tag === 'string')) invalid(`${at}.tagSlugs must be an array of tag slugs`);
   const resolved = {
-    projectId,
-    environment,
+    projectId: projectId.trim(),
+    environment: environment.trim(),
     secretPath,
-    recursive: source.recursive ?? false,
-    includeImports: source.includeImports ?? true,
-    expandSecretReferences: source.expandSecretReferences ?? true,
-    tagSlugs: source.tagSlugs ?? [],
+    recursive: boolean(`${at}.recursive`, source.recursive, false),
+    includeImports: boolean(`${at}.includeImports`, source.includeImports, true),
+    expandSecretReferences: boolean(`${at}.expandSecretReferences`, source.expandSecretReferences, true),
+    tagSlugs: tagSlugs as string[],
   };
   return { ...resolved, key: JSON.stringify(resolved) };
 }
 
+function resolveClient(value: unknown): ResolvedOptions['client'] {
+  const client = object('client', value) ?? {};
+  const timeoutMs = client.timeoutMs === undefined ? undefined : milliseconds('client.timeoutMs', client.timeoutMs, 10_000);
+  const retry = client.retry;
+  if (retry !== undefined && retry !== false) {
+    const r = object('client.retry', retry)!;
+    if (r.retries !== undefined && (typeof r.retries !== 'number' || !Number.isInteger(r.retries) || r.retries < 0)) invalid('client.retry.retries must be a whole number, 0 or more');
+    milliseconds('client.retry.baseDelayMs', r.baseDelayMs, 0, true);
+    milliseconds('client.retry.maxDelayMs', r.maxDelayMs, 0, true);
+  }
+  return { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(retry !== undefined ? { retry: retry as NonNullable<InfisicalConfigOptions['client']>['retry'] } : {}) };
+}
+
 /**
- * Validates options up front and fills defaults from the environment. Throws `OPTIONS_INVALID`
- * naming the missing option and its environment variable.
+ * Validates options up front, whatever their shape, and fills defaults from the environment. Throws
+ * `OPTIONS_INVALID` naming the option and its environment variable; never a TypeError.
  */
-export function resolveOptions(options: InfisicalConfigOptions<never> | InfisicalConfigOptions, env: Record<string, string | undefined> = process.env): ResolvedOptions {
-  if (options !== undefined && (options === null || typeof options !== 'object')) invalid('options must be an object');
-  const siteUrl = (options.siteUrl ?? fromEnv(env, ENVIRONMENT_VARIABLES.siteUrl) ?? DEFAULT_SITE_URL).replace(/\/+$/, '');
+export function resolveOptions(input: unknown, envInput: unknown = process.env): ResolvedOptions {
+  const options = object('options', input) ?? {};
+  const env = object('env', envInput) ?? {};
+
+  const siteUrl = (string('siteUrl', options.siteUrl) ?? fromEnv(env, ENVIRONMENT_VARIABLES.siteUrl) ?? DEFAULT_SITE_URL).trim().replace(/\/+$/, '');
+  let url: URL | undefined;
   try {
-    const url = new URL(siteUrl);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('protocol');
+    url = new URL(siteUrl);
   } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
     invalid(`siteUrl "${siteUrl}" is not an http(s) URL: set siteUrl or INFISICAL_SITE_URL, e.g. https://app.infisical.com`);
   }
-  const identityId = options.kubernetesAuth?.identityId ?? fromEnv(env, ENVIRONMENT_VARIABLES.identityId);
+
+  const kubernetesAuth = object('kubernetesAuth', options.kubernetesAuth) ?? {};
+  const identityId = string('kubernetesAuth.identityId', kubernetesAuth.identityId)?.trim() || fromEnv(env, ENVIRONMENT_VARIABLES.identityId);
   if (!identityId) invalid('kubernetesAuth.identityId is missing: pass the machine identity ID or set INFISICAL_KUBERNETES_IDENTITY_ID');
   const tokenPath =
-    options.kubernetesAuth?.tokenPath ??
-    fromEnv(env, ENVIRONMENT_VARIABLES.tokenPath) ??
+    string('kubernetesAuth.tokenPath', kubernetesAuth.tokenPath)?.trim() ||
+    fromEnv(env, ENVIRONMENT_VARIABLES.tokenPath) ||
     (existsSync(PROJECTED_TOKEN_PATH) || !existsSync(SERVICE_ACCOUNT_TOKEN_PATH) ? PROJECTED_TOKEN_PATH : SERVICE_ACCOUNT_TOKEN_PATH);
 
-  const list = options.secrets === undefined ? [{}] : Array.isArray(options.secrets) ? options.secrets : [options.secrets];
+  const single = !Array.isArray(options.secrets);
+  const list: unknown[] = options.secrets === undefined ? [{}] : single ? [options.secrets] : (options.secrets as unknown[]);
   if (list.length === 0) invalid('secrets must name at least one source { projectId, environment, secretPath }');
-  const sources = list.map((source, index) => resolveSource(source ?? {}, env, index, !Array.isArray(options.secrets)));
+  const sources = list.map((source, index) => resolveSource(source, env, index, single));
 
-  const schema = options.schema as { '~standard'?: { validate?: unknown } } | undefined;
-  if (schema !== undefined && typeof schema?.['~standard']?.validate !== 'function') {
-    invalid('schema must be a Standard Schema (zod, valibot, arktype, ...): it has no ~standard.validate');
+  const schema = options.schema;
+  if (schema !== undefined) {
+    const standard = schema !== null && (typeof schema === 'object' || typeof schema === 'function') ? (schema as { '~standard'?: unknown })['~standard'] : undefined;
+    if (!standard || typeof standard !== 'object' || typeof (standard as { validate?: unknown }).validate !== 'function') {
+      invalid('schema must be a Standard Schema (zod, valibot, arktype, ...): it has no ~standard.validate');
+    }
   }
 
-  let ca: string | Buffer | undefined = options.tls?.ca;
-  const caPath = options.tls?.caPath ?? fromEnv(env, ENVIRONMENT_VARIABLES.caPath);
+  const tls = object('tls', options.tls) ?? {};
+  let ca = tls.ca;
+  if (ca !== undefined && typeof ca !== 'string' && !Buffer.isBuffer(ca)) invalid(`tls.ca must be a PEM string or a Buffer, got ${kind(ca)}`);
+  const caPath = string('tls.caPath', tls.caPath) ?? fromEnv(env, ENVIRONMENT_VARIABLES.caPath);
   if (ca === undefined && caPath) {
     try {
       ca = readFileSync(caPath);
@@ -172,34 +230,43 @@ export function resolveOptions(options: InfisicalConfigOptions<never> | Infisica
     }
   }
 
-  const refreshIntervalMs = positive('refreshIntervalMs', options.refreshIntervalMs, 60_000, true);
+  const refreshIntervalMs = milliseconds('refreshIntervalMs', options.refreshIntervalMs, 60_000, true);
+  const backoffInput = object('backoff', options.backoff) ?? {};
   const backoff = {
-    initialMs: positive('backoff.initialMs', options.backoff?.initialMs, 1_000),
-    maxMs: positive('backoff.maxMs', options.backoff?.maxMs, 300_000),
-    multiplier: options.backoff?.multiplier ?? 2,
+    initialMs: milliseconds('backoff.initialMs', backoffInput.initialMs, 1_000),
+    maxMs: milliseconds('backoff.maxMs', backoffInput.maxMs, 300_000),
+    multiplier: backoffInput.multiplier ?? 2,
   };
-  if (!(backoff.multiplier >= 1)) invalid('backoff.multiplier must be 1 or more');
+  if (typeof backoff.multiplier !== 'number' || !Number.isFinite(backoff.multiplier) || backoff.multiplier < 1) invalid('backoff.multiplier must be a number, 1 or more');
   const initialRetries = options.initialRetries ?? 5;
-  if (!Number.isInteger(initialRetries) || initialRetries < 1) invalid('initialRetries must be a whole number, 1 or more');
+  if (typeof initialRetries !== 'number' || !Number.isInteger(initialRetries) || initialRetries < 1) invalid('initialRetries must be a whole number, 1 or more');
+
+  const logger = object('logger', options.logger) as InfisicalLogger | undefined;
+  if (logger && (typeof logger.warn !== 'function' || typeof logger.error !== 'function')) invalid('logger must have warn() and error() methods (debug() and info() are optional)');
+  const clock = object('clock', options.clock) as Clock | undefined;
+  if (clock && (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function')) {
+    invalid('clock must have now(), setTimeout() and clearTimeout()');
+  }
+  if (options.random !== undefined && typeof options.random !== 'function') invalid('random must be a function returning a number in [0, 1)');
 
   return {
     siteUrl,
     identityId,
     tokenPath,
     sources,
-    ca,
-    rejectUnauthorized: options.tls?.rejectUnauthorized ?? true,
+    ca: ca as string | Buffer | undefined,
+    rejectUnauthorized: boolean('tls.rejectUnauthorized', tls.rejectUnauthorized, true),
     refreshIntervalMs,
-    push: options.push ?? true,
-    maxStalenessMs: positive('maxStalenessMs', options.maxStalenessMs, refreshIntervalMs > 0 ? 10 * refreshIntervalMs : 600_000),
-    readyTimeoutMs: positive('readyTimeoutMs', options.readyTimeoutMs, 30_000),
+    push: boolean('push', options.push, true),
+    maxStalenessMs: milliseconds('maxStalenessMs', options.maxStalenessMs, refreshIntervalMs > 0 ? 10 * refreshIntervalMs : 600_000),
+    readyTimeoutMs: milliseconds('readyTimeoutMs', options.readyTimeoutMs, 30_000),
     initialRetries,
-    backoff,
-    revokeOnClose: options.revokeOnClose ?? false,
-    logger: guardLogger(options.logger ?? consoleLogger),
-    clock: options.clock ?? systemClock,
-    random: options.random ?? Math.random,
-    tokenFileCheckIntervalMs: positive('tokenFileCheckIntervalMs', options.tokenFileCheckIntervalMs, 30_000),
-    client: options.client ?? {},
+    backoff: backoff as BackoffPolicy,
+    revokeOnClose: boolean('revokeOnClose', options.revokeOnClose, false),
+    logger: guardLogger(logger ?? consoleLogger),
+    clock: clock ?? systemClock,
+    random: (options.random as (() => number) | undefined) ?? Math.random,
+    tokenFileCheckIntervalMs: milliseconds('tokenFileCheckIntervalMs', options.tokenFileCheckIntervalMs, 30_000),
+    client: resolveClient(options.client),
   };
 }

@@ -184,6 +184,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const now = new Date(clock.now()).toISOString();
   const adminIdentity = {
     id: randomUUID(),
+    membershipId: randomUUID(),
     name: 'emulator-admin',
     orgId: state.organizationId,
     role: 'admin',

@@ -73,7 +73,17 @@ describe('Route: POST /api/v1/identities', () => {
   it('reads an identity back, and 404s for one of another organization', async () => {
     const id = await createIdentity(emu, 'readable');
     const res = await admin('GET', `/api/v1/identities/${id}`);
-    expect(res.body.identity).toMatchObject({ identity: { id, name: 'readable' }, role: 'no-access', orgId: emu.organizationId });
+    expect(res.body.identity).toEqual({
+      id: expect.any(String),
+      orgId: emu.organizationId,
+      role: 'no-access',
+      roleId: null,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+      metadata: [],
+      identity: { id, name: 'readable', hasDeleteProtection: false, authMethods: [] },
+    });
+    expect(res.body.identity.id).not.toBe(id);
     const foreign = await createIdentity(other);
     expect((await admin('GET', `/api/v1/identities/${foreign}`)).body).toMatchObject({ statusCode: 404, message: `Failed to find identity with ID ${foreign}` });
   });
@@ -314,6 +324,15 @@ describe('Routes: POST /api/v2/workspace and identity memberships', () => {
     expect((await infisical(emu, 'GET', `/api/v4/secrets?projectId=${projectId}&environment=dev`, { token })).status).toBe(200);
     const again = await admin('POST', `/api/v2/workspace/${projectId}/identity-memberships/${app.identityId}`, { role: 'viewer' });
     expect(again.status).toBe(400);
+  });
+
+  it('accepts the roles array spelling too', async () => {
+    const project = emu.createProject();
+    const app = await setUpApp(emu);
+    const res = await admin('POST', `/api/v2/workspace/${project.id}/identity-memberships/${app.identityId}`, { roles: [{ role: 'viewer' }] });
+    expect(Object.keys(res.body.identityMembership).toSorted()).toEqual(['createdAt', 'id', 'identityId', 'projectId', 'updatedAt']);
+    const token = await accessToken(emu, app.identityId);
+    expect((await infisical(emu, 'GET', `/api/v4/secrets?projectId=${project.id}&environment=dev`, { token })).status).toBe(200);
   });
 
   it('answers 422 without a project name', async () => {

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 export interface IdentityRecord {
   id: string;
+  /** Id of the identity's organization membership (what `GET /api/v1/identities/:id` calls `id`). */
+  membershipId: string;
   name: string;
   orgId: string;
   role: string;

@@ -87,9 +87,9 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
     const metadata = Array.isArray((req.body as { metadata?: unknown }).metadata)
       ? ((req.body as { metadata: Array<{ key: string; value: string }> }).metadata.map((m) => ({ id: randomUUID(), key: String(m.key), value: String(m.value) })))
       : [];
-    const identity = { id: randomUUID(), name: name!, orgId: state.organizationId, role, hasDeleteProtection, metadata, authMethods: [] as string[], createdAt: now, updatedAt: now };
+    const identity = { id: randomUUID(), membershipId: randomUUID(), name: name!, orgId: state.organizationId, role, hasDeleteProtection, metadata, authMethods: [] as string[], createdAt: now, updatedAt: now };
     state.identities.set(identity.id, identity);
-    const { role: _role, ...body } = identity;
+    const { role: _role, membershipId: _membershipId, ...body } = identity;
     return { status: 200, body: { identity: { ...body, authMethod: null, projectId: null } } };
   });
 
@@ -103,7 +103,22 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
   router.on('GET', '/api/v1/identities/:identityId', async (req) => {
     await requireOrgAdmin(ctx, req, 'read', 'identity');
     const identity = identityInOrg(ctx, req.params.identityId!);
-    return { status: 200, body: { identity: { identity: { ...identity, authMethod: identity.authMethods[0] ?? null }, role: identity.role, orgId: identity.orgId } } };
+    // The server answers with the organization membership; the identity itself is nested under `identity`.
+    return {
+      status: 200,
+      body: {
+        identity: {
+          id: identity.membershipId,
+          orgId: identity.orgId,
+          role: identity.role,
+          roleId: null,
+          createdAt: identity.createdAt,
+          updatedAt: identity.updatedAt,
+          metadata: identity.metadata,
+          identity: { id: identity.id, name: identity.name, hasDeleteProtection: identity.hasDeleteProtection, authMethods: identity.authMethods },
+        },
+      },
+    };
   });
 
   router.on('DELETE', '/api/v1/identities/:identityId', async (req) => {
@@ -115,7 +130,7 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
     // Current servers revoke every token of a deleted identity.
     state.deletedIdentities.set(identity.id, identity);
     for (const project of state.projects.values()) project.members.delete(identity.id);
-    const { role: _role, ...body } = identity;
+    const { role: _role, membershipId: _membershipId, ...body } = identity;
     return { status: 200, body: { identity: { ...body, authMethod: null, projectId: null } } };
   });
 
@@ -266,11 +281,16 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
     const project = state.projects.get(req.params.projectId!);
     if (!project) fail(404, `Project with ID '${req.params.projectId}' not found`, 'NotFound');
     const identity = identityInOrg(ctx, req.params.identityId!);
-    const role = Check.of(req.body).string('role') ?? 'no-access';
+    const check = Check.of(req.body);
+    // `role` is the older spelling; newer clients send `roles: [{ role }]`. The emulator keeps one role.
+    const roles = check.body.roles;
+    const firstRole = Array.isArray(roles) && typeof roles[0]?.role === 'string' ? (roles[0].role as string) : undefined;
+    const role = check.string('role', { min: 1 }) ?? firstRole ?? 'no-access';
+    check.done();
     if (project.members.has(identity.id)) fail(400, 'Identity already exists in project', 'BadRequest');
     project.members.set(identity.id, role);
     const now = nowIso(ctx.clock);
-    return { status: 200, body: { identityMembership: { id: randomUUID(), identityId: identity.id, projectId: project.id, createdAt: now, updatedAt: now, roles: [{ role }] } } };
+    return { status: 200, body: { identityMembership: { id: randomUUID(), identityId: identity.id, projectId: project.id, createdAt: now, updatedAt: now } } };
   });
 }
 

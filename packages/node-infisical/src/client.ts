@@ -18,7 +18,10 @@ import { InfisicalValidationError } from './errors/errors.js';
 export interface InfisicalClientOptions {
   /** Infisical site URL (http or https). Default `https://app.infisical.com`; a trailing `/` or `/api` is tolerated. */
   baseUrl?: string;
-  /** Start with an access token (e.g. an administrator's). Default: the `INFISICAL_TOKEN` environment variable, if set. */
+  /**
+   * Start with an access token (e.g. an administrator's). When the key is absent, the `INFISICAL_TOKEN`
+   * environment variable is used if set; pass `accessToken: undefined` to ignore it.
+   */
   accessToken?: string;
   /** Per-attempt timeout in ms (connect, headers and body). Default 10 000. */
   timeoutMs?: number;
@@ -61,7 +64,9 @@ export class InfisicalClient {
     if (options === null || typeof options !== 'object') throw new InfisicalValidationError('options', 'pass an options object, e.g. { baseUrl }');
     this.#transport = new Transport(options);
     this.auth = new AuthApi(this.#transport);
-    const token = options.accessToken ?? process.env.INFISICAL_TOKEN;
+    // Like the Infisical CLI, fall back to INFISICAL_TOKEN; an explicit `accessToken: undefined` opts out,
+    // so a library that only ever logs in itself never inherits a token it did not ask for.
+    const token = 'accessToken' in options ? options.accessToken : process.env.INFISICAL_TOKEN;
     if (token !== undefined && token.trim() !== '') this.auth.setAccessToken(token);
     this.identities = new IdentitiesApi(this.#transport);
     this.identityAuth = Object.freeze({ kubernetes: new KubernetesAuthApi(this.#transport) });

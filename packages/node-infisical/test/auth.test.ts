@@ -74,10 +74,11 @@ describe('Method: login', () => {
     await client.secrets.list(where());
   });
 
-  it('starts with INFISICAL_TOKEN when no accessToken is given, and the option wins over it', async () => {
+  it('starts with INFISICAL_TOKEN when the accessToken key is absent; the option wins, and accessToken: undefined opts out', async () => {
     process.env.INFISICAL_TOKEN = 'from-environment';
     expect(new InfisicalClient().auth.accessToken).toBe('from-environment');
     expect(new InfisicalClient({ accessToken: 'explicit' }).auth.accessToken).toBe('explicit');
+    expect(new InfisicalClient({ accessToken: undefined }).auth.accessToken).toBeUndefined();
   });
 });
 

@@ -1,7 +1,12 @@
 import { isIP } from 'node:net';
 import { InfisicalValidationError } from '../errors/errors.js';
 
-/** The largest TTL the server's route accepts (10 years, in seconds). */
+/**
+ * The largest TTL the server's route accepts (10 years, in seconds).
+ *
+ * @example
+ * const ttl = Math.min(requested, MAX_TTL_SECONDS);
+ */
 export const MAX_TTL_SECONDS = 315_360_000;
 
 /** A non-empty string, trimmed. The value itself never appears in the error: it may be a credential. */

@@ -48,7 +48,12 @@ export class InfisicalValidationError extends InfisicalError {
   }
 }
 
-/** What the transport knows about a non-2xx answer. */
+/**
+ * What the transport knows about a non-2xx answer (the constructor argument of `InfisicalApiError`).
+ *
+ * @example
+ * const details: ApiErrorDetails = { status: 401, serverError: 'UnauthorizedError', serverMessage: 'Token missing', reqId: undefined, method: 'GET', path: '/api/v4/secrets', retryAfter: undefined };
+ */
 export interface ApiErrorDetails {
   status: number;
   serverError: string | undefined;
@@ -120,7 +125,12 @@ export class InfisicalApiError extends InfisicalError {
   }
 }
 
-/** Why a request got no HTTP answer. */
+/**
+ * Why a request got no HTTP answer.
+ *
+ * @example
+ * const retryable: NetworkErrorCode[] = ['TIMEOUT', 'CONNECTION_RESET', 'CONNECTION_REFUSED'];
+ */
 export type NetworkErrorCode = 'TIMEOUT' | 'CONNECTION_REFUSED' | 'CONNECTION_RESET' | 'DNS' | 'TLS' | 'NETWORK';
 
 /**

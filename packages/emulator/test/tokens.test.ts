@@ -133,6 +133,13 @@ describe('Checks on every authenticated request', () => {
     expect((await read(current, app, token)).body).toMatchObject({ statusCode: 401, error: 'UnauthorizedError', message: 'Failed to authorize: token usage limit reached' });
   });
 
+  it('spends a use before validating the request, as the server authenticates first', async () => {
+    const app = await setUpApp(current, { accessTokenNumUsesLimit: 1 });
+    const token = await accessToken(current, app.identityId);
+    expect((await infisical(current, 'GET', `/api/v4/secrets?projectId=${app.projectId}&environment=prod&recursive=1`, { token })).status).toBe(422);
+    expect((await read(current, app, token)).body).toMatchObject({ statusCode: 401, message: 'Failed to authorize: token usage limit reached' });
+  });
+
   it('enforces trusted IPs with the client IP from x-forwarded-for (IPv4 and IPv6 CIDRs, single IPs)', async () => {
     const app = await setUpApp(current, { accessTokenTrustedIps: [{ ipAddress: '10.0.0.0/8' }, { ipAddress: 'fd00::/8' }, { ipAddress: '203.0.113.7' }] });
     const token = await accessToken(current, app.identityId);

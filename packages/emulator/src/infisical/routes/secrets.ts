@@ -4,15 +4,19 @@ import { fail, type ZodLikeIssue } from '../errors.js';
 import { Check, queryBoolean } from '../validation.js';
 import { validationFailure } from '../errors.js';
 import { nowIso, type InfisicalContext } from '../context.js';
+import type { AuthenticatedCaller } from '../access-tokens.js';
 import { normalizePath, type SecretRecord } from '../state.js';
 import { unknownProject } from '../../errors.js';
 
 const HIDDEN = '<hidden-by-infisical>';
 const REFERENCE = /\$\{([^}]+)\}/g;
 
-/** Project access: a member of the project (any role) reads; admins and members write; org admins do both. */
-async function requireProjectAccess(ctx: InfisicalContext, req: RouteRequest, projectId: string, write: boolean) {
-  const caller = await ctx.tokens.authenticate(req);
+/**
+ * Project access: a member of the project (any role) reads; admins and members write; org admins do both.
+ * Takes an already authenticated caller: the server authenticates in an onRequest hook, before the
+ * schema is validated, so even a request answered 422 spends one use of the token.
+ */
+function requireProjectAccess(ctx: InfisicalContext, caller: AuthenticatedCaller, projectId: string, write: boolean) {
   const project = ctx.state.projects.get(projectId);
   if (!project) fail(404, `Project with ID '${projectId}' not found`, 'NotFound');
   if (caller.identity.role === 'admin') return { caller, project };
@@ -132,18 +136,21 @@ function etagged(body: unknown): { status: number; body: unknown; headers: Recor
 /** Secret reads (v4 and the v3 raw routes) and the v4 write routes. */
 export function registerSecretRoutes(router: Router, ctx: InfisicalContext, write: SecretWriter): void {
   router.on('GET', '/api/v4/secrets', async (req) => {
+    const caller = await ctx.tokens.authenticate(req);
     const q = parseListQuery(req.query, 'projectId');
-    await requireProjectAccess(ctx, req, q.projectId, false);
+    requireProjectAccess(ctx, caller, q.projectId, false);
     return etagged(listSecrets(ctx, q));
   });
 
   router.on('GET', '/api/v3/secrets/raw', async (req) => {
+    const caller = await ctx.tokens.authenticate(req);
     const q = parseListQuery(req.query, 'workspaceId');
-    await requireProjectAccess(ctx, req, q.projectId, false);
+    requireProjectAccess(ctx, caller, q.projectId, false);
     return etagged(listSecrets(ctx, q));
   });
 
   const single = async (req: RouteRequest, projectParam: 'projectId' | 'workspaceId') => {
+    const caller = await ctx.tokens.authenticate(req);
     const issues: ZodLikeIssue[] = [];
     const projectId = req.query.get(projectParam) ?? '';
     const environment = req.query.get('environment') ?? '';
@@ -151,7 +158,7 @@ export function registerSecretRoutes(router: Router, ctx: InfisicalContext, writ
     const view = queryBoolean(req.query, 'viewSecretValue', true, issues);
     if (!projectId) issues.push({ code: 'invalid_type', message: 'Required', path: [projectParam] });
     if (issues.length > 0) validationFailure(issues);
-    await requireProjectAccess(ctx, req, projectId, false);
+    requireProjectAccess(ctx, caller, projectId, false);
     const path = normalizePath(req.query.get('secretPath'));
     const secret = ctx.state.folder(projectId, environment, path)?.get(req.params.secretName!);
     if (!secret) fail(404, `Secret with name '${req.params.secretName}' not found`, 'NotFound');
@@ -162,6 +169,7 @@ export function registerSecretRoutes(router: Router, ctx: InfisicalContext, writ
   router.on('GET', '/api/v3/secrets/raw/:secretName', (req) => single(req, 'workspaceId'));
 
   const writeRoute = (kind: 'create' | 'update' | 'delete') => async (req: RouteRequest) => {
+    const caller = await ctx.tokens.authenticate(req);
     const check = Check.of(req.body);
     const projectId = check.string('projectId', { required: true });
     const environment = check.string('environment', { required: true });
@@ -169,7 +177,7 @@ export function registerSecretRoutes(router: Router, ctx: InfisicalContext, writ
     const secretValue = kind === 'delete' ? undefined : check.string('secretValue', { required: kind === 'create', trim: false });
     const secretComment = check.string('secretComment', { trim: false });
     check.done();
-    await requireProjectAccess(ctx, req, projectId!, true);
+    requireProjectAccess(ctx, caller, projectId!, true);
     const key = req.params.secretName!;
     const existing = ctx.state.folder(projectId!, environment!, secretPath)?.get(key);
     if (kind === 'create' && existing) fail(400, 'Secret already exist', 'BadRequest');

@@ -3,7 +3,7 @@
  * revocation, trusted IPs), against the emulator.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { provision } from '@infisical-k8s/emulator';
+import { provision, startEmulator } from '@infisical-k8s/emulator';
 import { rm } from 'node:fs/promises';
 import {
   InfisicalApiError,
@@ -103,6 +103,38 @@ describe('Method: auth.renew / auth.revoke', () => {
     expect(error.hint).toContain('log in again');
     const listing = await rejectionOf(client.secrets.list(where()));
     expect(isTokenError(listing)).toBe(true);
+  });
+
+  it('current servers renew with a shrinking lifetime, then refuse at the max-TTL budget (log in instead)', async () => {
+    const short = await provisionApp({ accessTokenTTL: 600, accessTokenMaxTTL: 900 });
+    const client = await appClient(env.emu(), short);
+    offsetMs = 500_000;
+    const renewed = await client.auth.renew();
+    expect(renewed.expiresIn).toBeLessThanOrEqual(400);
+    // The renewed token ends with the budget, so past it the server answers 403 TokenError (or, within its
+    // last second, 401 max TTL): either way a refusal that a new login fixes.
+    offsetMs = 901_000;
+    const error = (await rejectionOf(client.auth.renew())) as InfisicalApiError;
+    expect([401, 403]).toContain(error.status);
+    expect(isRenewRefusedError(error)).toBe(true);
+    expect(error.hint).toMatch(/log in again/);
+  });
+
+  it('classic servers refuse a renewal that would pass the max TTL (401), a refused renewal', async () => {
+    let now = Date.now();
+    const emu = await startEmulator({ renewalMode: 'classic', clock: { now: () => now } });
+    const app = await provision(emu, { accessTokenTTL: 3600, accessTokenMaxTTL: 3600 });
+    try {
+      const client = await appClient(emu, app);
+      now += 60_000;
+      const error = (await rejectionOf(client.auth.renew())) as InfisicalApiError;
+      expect(error).toMatchObject({ status: 401 });
+      expect(error.serverMessage).toContain('Max TTL');
+      expect(isRenewRefusedError(error)).toBe(true);
+    } finally {
+      await emu.close();
+      await rm(app.projected.dir, { recursive: true, force: true });
+    }
   });
 
   it('revoke forgets the stored token; the old token is then refused as revoked', async () => {

@@ -2,6 +2,7 @@
  * The transport against real loopback HTTP(S): the retry rule (with Retry-After), timeouts, broken
  * connections, bodies that are not Infisical's JSON, and TLS with a custom CA.
  */
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -184,7 +185,8 @@ describe('Class: InfisicalClient — connections', () => {
   it('sends its user-agent, with the caller suffix', async () => {
     const counted = countingFetch();
     await appClient(env.emu(), env.app(), { fetch: counted.fetch, userAgent: 'payments/2.1.0' });
-    expect(counted.headers()[0]?.get('user-agent')).toMatch(/^node-infisical\/\d+\.\d+\.\d+ node\/20\.\d+\.\d+ payments\/2\.1\.0$/);
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(counted.headers()[0]?.get('user-agent')).toBe(`node-infisical/${version} node/${process.versions.node} payments/2.1.0`);
   });
 });
 

@@ -86,6 +86,18 @@ describe('Safety', () => {
     await expect(h.config.refresh()).resolves.toEqual({ GREETING: 'hello', PORT: '8080' });
   });
 
+  it('close() ends a request that hangs at once, instead of waiting for its timeout', async () => {
+    h = await harness({ manualClock: false, config: { push: false, client: { retry: false, timeoutMs: 10_000 } } });
+    await h.config.ready();
+    h.emu.faults.inject({ route: routes.list, hang: true });
+    const pending = h.config.refresh().catch((e: unknown) => e);
+    await waitFor(() => h!.emu.counters.get(routes.list) === 2);
+    const started = performance.now();
+    await h.config.close();
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(await pending).toBeInstanceOf(InfisicalK8sError);
+  });
+
   it('redact() removes every occurrence of every value, longest first', () => {
     expect(redact('a=secret-long b=secret c=x', ['secret', 'secret-long', 'x'])).toBe('a=[redacted] b=[redacted] c=x');
   });

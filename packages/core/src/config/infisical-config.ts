@@ -55,9 +55,7 @@ class Engine<T> implements InfisicalConfig<T> {
   /** Codes already logged since the last success: an outage logs once, not once per retry. */
   readonly #loggedCodes = new Set<string>();
   readonly #busy = new Set<Promise<unknown>>();
-  /** Aborts every request in flight, and any started later, at close(), except the revoke on close. */
-  readonly #closing = new AbortController();
-  readonly #agent = new Agent();
+  #agent = new Agent();
   #revoking = false;
   #detachIdle: (() => void) | undefined;
 
@@ -73,13 +71,12 @@ class Engine<T> implements InfisicalConfig<T> {
         ? { tls: { ...(options.ca !== undefined ? { ca: options.ca } : {}), rejectUnauthorized: options.rejectUnauthorized } }
         : {}),
       userAgent: '@infisical-k8s/core',
-      // Every request, SSE streams included, ends at close(): the client's own per-call signal does not reach
-      // a stream once its headers have arrived, so close() would otherwise leave the socket open.
-      // Our own connection pool, so close() can drop its keep-alive sockets (the global one would keep them).
+      // Our own connection pool: close() destroys it, which ends every request and stream at once and leaves no
+      // keep-alive socket behind (the global pool would keep them). Nothing new goes out after close() but the revoke.
       fetch: (input, init) => {
-        const signals = [init?.signal, this.#revoking ? undefined : this.#closing.signal].filter((signal): signal is AbortSignal => !!signal);
+        if (this.#closed && !this.#revoking) return Promise.reject(new DOMException('The Infisical config is closed.', 'AbortError'));
         const dispatcher = (init as { dispatcher?: unknown } | undefined)?.dispatcher ?? this.#agent;
-        return globalThis.fetch(input, { ...init, signal: AbortSignal.any(signals), dispatcher } as RequestInit);
+        return globalThis.fetch(input, { ...init, dispatcher } as RequestInit);
       },
     });
     this.#tokens = new TokenManager(
@@ -353,8 +350,11 @@ class Engine<T> implements InfisicalConfig<T> {
     for (const timer of [this.#pollTimer, this.#retryTimer, this.#debounce]) if (timer) this.#o.clock.clearTimeout(timer);
     this.#tokenFile.close();
     this.#push?.stop();
-    this.#closing.abort();
     this.#waiters.close(new InfisicalK8sError('CLOSED', 'The Infisical config was closed before secrets loaded.'));
+    // Ends requests and streams in flight now, rather than after their timeouts; a fresh pool serves the revoke.
+    const pool = this.#agent;
+    this.#agent = new Agent();
+    await pool.destroy();
     await this.#inFlight?.catch(() => undefined);
     this.#revoking = this.#o.revokeOnClose;
     await this.#tokens.close(this.#o.revokeOnClose);

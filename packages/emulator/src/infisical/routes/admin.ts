@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Router, RouteRequest } from '../../http/router.js';
+import type { Router } from '../../http/router.js';
 import { fail } from '../errors.js';
 import { Check } from '../validation.js';
-import { parseTrustedIp } from '../access-tokens.js';
+import { parseTrustedIp, type AuthenticatedCaller } from '../access-tokens.js';
 import { callKubernetes, withScheme } from '../kubernetes-client.js';
 import { nowIso, type InfisicalContext } from '../context.js';
 import type { KubernetesAuthRecord, StoredTrustedIp } from '../state.js';
@@ -13,11 +13,12 @@ const HOST_CHARSET = /^[A-Za-z0-9:./-]+$/;
 const HOST_MESSAGE = 'Kubernetes host must only contain alphabets, numbers, colons, periods, hyphen, and forward slashes.';
 const DEFAULT_TRUSTED_IPS = [{ ipAddress: '0.0.0.0/0' }, { ipAddress: '::/0' }];
 
-/** Only the organization's admins manage identities and auth methods here (RBAC: identity EditAuth). */
-export async function requireOrgAdmin(ctx: InfisicalContext, req: RouteRequest, action: string, subject: string) {
-  const caller = await ctx.tokens.authenticate(req);
+/**
+ * Only the organization's admins manage identities and auth methods here (RBAC: identity EditAuth).
+ * Called where the services check permissions: after validation and the lookups that 404 or 400 first.
+ */
+function requireOrgAdmin(caller: AuthenticatedCaller, action: string, subject: string): void {
   if (caller.identity.role !== 'admin') fail(403, `You are not allowed to ${action} on ${subject}`, 'PermissionDenied');
-  return caller;
 }
 
 function identityInOrg(ctx: InfisicalContext, identityId: string) {
@@ -75,13 +76,14 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
   const { state } = ctx;
 
   router.on('POST', '/api/v1/identities', async (req) => {
-    await requireOrgAdmin(ctx, req, 'create', 'identity');
+    const caller = await ctx.tokens.authenticate(req);
     const check = Check.of(req.body);
     const name = check.string('name', { required: true });
     const organizationId = check.string('organizationId', { required: true });
     const role = check.string('role', { min: 1 }) ?? 'no-access';
     const hasDeleteProtection = check.boolean('hasDeleteProtection') ?? false;
     check.done();
+    requireOrgAdmin(caller, 'create', 'identity');
     if (organizationId !== state.organizationId) fail(404, `Failed to find organization with ID ${organizationId}`, 'NotFound');
     const now = nowIso(ctx.clock);
     const metadata = Array.isArray((req.body as { metadata?: unknown }).metadata)
@@ -101,8 +103,9 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
   });
 
   router.on('GET', '/api/v1/identities/:identityId', async (req) => {
-    await requireOrgAdmin(ctx, req, 'read', 'identity');
+    const caller = await ctx.tokens.authenticate(req);
     const identity = identityInOrg(ctx, req.params.identityId!);
+    requireOrgAdmin(caller, 'read', 'identity');
     // The server answers with the organization membership; the identity itself is nested under `identity`.
     return {
       status: 200,
@@ -122,8 +125,9 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
   });
 
   router.on('DELETE', '/api/v1/identities/:identityId', async (req) => {
-    await requireOrgAdmin(ctx, req, 'delete', 'identity');
+    const caller = await ctx.tokens.authenticate(req);
     const identity = identityInOrg(ctx, req.params.identityId!);
+    requireOrgAdmin(caller, 'delete', 'identity');
     if (identity.hasDeleteProtection) fail(400, 'Identity has delete protection', 'BadRequest');
     state.identities.delete(identity.id);
     state.kubernetesAuth.delete(identity.id);
@@ -137,7 +141,7 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
   const authPath = '/api/v1/auth/kubernetes-auth/identities/:identityId';
 
   router.on('POST', authPath, async (req) => {
-    await requireOrgAdmin(ctx, req, 'edit', 'identity');
+    const caller = await ctx.tokens.authenticate(req);
     const check = Check.of(req.body);
     const raw = check.body;
     const kubernetesHost = check.string('kubernetesHost', { nullable: true, min: 1, required: true });
@@ -164,6 +168,7 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
     check.done();
     const identity = identityInOrg(ctx, req.params.identityId!);
     if (state.kubernetesAuth.has(identity.id)) fail(400, 'Failed to add Kubernetes Auth to already configured identity', 'BadRequest');
+    requireOrgAdmin(caller, 'edit', 'identity');
     const accessTokenTrustedIps = parseIps(ctx, ips);
     if (tokenReviewMode === 'api' && kubernetesHost) await probeCluster(ctx, kubernetesHost, caCert, tokenReviewerJwt || undefined);
     const now = nowIso(ctx.clock);
@@ -191,7 +196,7 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
   });
 
   router.on('PATCH', authPath, async (req) => {
-    await requireOrgAdmin(ctx, req, 'edit', 'identity');
+    const caller = await ctx.tokens.authenticate(req);
     const check = Check.of(req.body);
     const raw = check.body;
     const kubernetesHost = check.string('kubernetesHost', { nullable: true, min: 1 });
@@ -218,6 +223,7 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
     const identity = identityInOrg(ctx, req.params.identityId!);
     const record = state.kubernetesAuth.get(identity.id);
     if (!record) fail(400, 'Failed to update Kubernetes Auth', 'BadRequest');
+    requireOrgAdmin(caller, 'edit', 'identity');
     const nextTtl = ttl ?? record.accessTokenTTL;
     const nextMax = maxTtl ?? record.accessTokenMaxTTL;
     if (nextMax > 0 && nextTtl > nextMax) fail(400, 'Access token TTL cannot be greater than max TTL', 'BadRequest');
@@ -246,18 +252,20 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
   });
 
   router.on('GET', authPath, async (req) => {
-    await requireOrgAdmin(ctx, req, 'read', 'identity');
+    const caller = await ctx.tokens.authenticate(req);
     const identity = identityInOrg(ctx, req.params.identityId!);
     const record = state.kubernetesAuth.get(identity.id);
     if (!record) fail(404, `Failed to find Kubernetes Auth for identity with ID ${identity.id}`, 'NotFound');
+    requireOrgAdmin(caller, 'read', 'identity');
     return { status: 200, body: { identityKubernetesAuth: view(record) } };
   });
 
   router.on('DELETE', authPath, async (req) => {
-    await requireOrgAdmin(ctx, req, 'edit', 'identity');
+    const caller = await ctx.tokens.authenticate(req);
     const identity = identityInOrg(ctx, req.params.identityId!);
     const record = state.kubernetesAuth.get(identity.id);
     if (!record) fail(400, 'The identity does not have kubernetes auth', 'BadRequest');
+    requireOrgAdmin(caller, 'edit', 'identity');
     state.kubernetesAuth.delete(identity.id);
     identity.authMethods = identity.authMethods.filter((m) => m !== 'kubernetes-auth');
     for (const token of state.tokens.values()) {
@@ -267,17 +275,18 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
   });
 
   router.on('POST', '/api/v2/workspace', async (req) => {
-    await requireOrgAdmin(ctx, req, 'create', 'workspace');
+    const caller = await ctx.tokens.authenticate(req);
     const check = Check.of(req.body);
     const projectName = check.string('projectName', { required: true, min: 1 });
     const slug = check.string('slug');
     check.done();
+    requireOrgAdmin(caller, 'create', 'workspace');
     const project = createProject(ctx, projectName!, slug ?? undefined);
     return { status: 200, body: { project: projectView(project) } };
   });
 
   router.on('POST', '/api/v2/workspace/:projectId/identity-memberships/:identityId', async (req) => {
-    await requireOrgAdmin(ctx, req, 'create', 'identity');
+    const caller = await ctx.tokens.authenticate(req);
     const project = state.projects.get(req.params.projectId!);
     if (!project) fail(404, `Project with ID '${req.params.projectId}' not found`, 'NotFound');
     const identity = identityInOrg(ctx, req.params.identityId!);
@@ -287,6 +296,7 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
     const firstRole = Array.isArray(roles) && typeof roles[0]?.role === 'string' ? (roles[0].role as string) : undefined;
     const role = check.string('role', { min: 1 }) ?? firstRole ?? 'no-access';
     check.done();
+    requireOrgAdmin(caller, 'create', 'identity');
     if (project.members.has(identity.id)) fail(400, 'Identity already exists in project', 'BadRequest');
     project.members.set(identity.id, role);
     const now = nowIso(ctx.clock);

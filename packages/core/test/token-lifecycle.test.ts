@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { adminClient, harness, routes, type Harness } from './helpers.js';
+import { createInfisicalConfig } from '@infisical-k8s/core';
+import { adminClient, captureLogger, harness, routes, type Harness } from './helpers.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -214,6 +215,21 @@ describe('Class: TokenManager (through createInfisicalConfig)', () => {
       await h.config.close();
       expect(h.emu.counters.get(routes.revoke)).toBe(1);
       expect(h.logger.lines.filter((line) => line.includes('could not revoke'))).toEqual([]);
+    });
+
+    it('never uses or revokes a token it did not obtain (INFISICAL_TOKEN in the environment)', async () => {
+      h = await harness({ manualClock: false, provision: { allowedNamespaces: 'elsewhere' }, config: { push: false, revokeOnClose: true, initialRetries: 1 } });
+      await h.config.close();
+      process.env.INFISICAL_TOKEN = h.emu.admin.accessToken;
+      try {
+        const config = createInfisicalConfig({ siteUrl: h.emu.infisicalUrl, kubernetesAuth: { identityId: h.app.identityId, tokenPath: h.app.projected.path }, secrets: { projectId: h.app.projectId, environment: 'prod' }, push: false, revokeOnClose: true, initialRetries: 1, logger: captureLogger() });
+        await expect(config.ready()).rejects.toMatchObject({ code: 'NAMESPACE_NOT_ALLOWED' });
+        await config.close();
+      } finally {
+        delete process.env.INFISICAL_TOKEN;
+      }
+      expect(h.emu.counters.get(routes.list)).toBe(0);
+      expect(h.emu.counters.get(routes.revoke)).toBe(0);
     });
   });
 

@@ -64,8 +64,6 @@ class Engine<T> implements InfisicalConfig<T> {
     this.#schema = schema;
     this.#client = new InfisicalClient({
       baseUrl: options.siteUrl,
-      // Opt out of the client's INFISICAL_TOKEN fallback: core only ever uses tokens it obtained itself.
-      accessToken: undefined,
       // Present but undefined: the client must not adopt INFISICAL_TOKEN from the environment (it would be
       // someone else's token, and revokeOnClose could revoke it). Core only ever uses its own login.
       accessToken: undefined,

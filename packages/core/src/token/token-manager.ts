@@ -223,7 +223,8 @@ export class TokenManager {
     if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     await Promise.allSettled([this.#login, this.#renew]);
-    if (revoke && this.#client.auth.accessToken) {
+    // Only a token this manager obtained: never one the client picked up from elsewhere.
+    if (revoke && this.stats.logins > 0 && this.#client.auth.accessToken) {
       await this.#client.auth.revoke().catch((error: unknown) => {
         this.#o.logger.warn(`could not revoke the access token on close: ${toInfisicalK8sError(error, { phase: 'renew' }).message}`);
       });

@@ -37,13 +37,15 @@ function load(url, connections = 10) {
   });
 }
 
-/** A then B then A then B; the mean of each pair of runs cancels some of the drift of a shared machine. */
+/** A warm-up of each, then A B B A: the order cancels linear drift (JIT warm-up, a busy neighbour) between the two. */
 async function compare(adapterUrl, baselineUrl) {
   const runs = { adapter: [], baseline: [] };
-  for (let i = 0; i < 2; i++) {
-    runs.adapter.push(await load(adapterUrl));
-    runs.baseline.push(await load(baselineUrl));
-  }
+  await load(adapterUrl);
+  await load(baselineUrl);
+  runs.adapter.push(await load(adapterUrl));
+  runs.baseline.push(await load(baselineUrl));
+  runs.baseline.push(await load(baselineUrl));
+  runs.adapter.push(await load(adapterUrl));
   const mean = (list, key) => list.reduce((sum, r) => sum + r[key], 0) / list.length;
   const a = { rps: mean(runs.adapter, 'requests'), p99: mean(runs.adapter, 'p99'), errors: runs.adapter.reduce((s, r) => s + r.errors, 0) };
   const b = { rps: mean(runs.baseline, 'requests'), p99: mean(runs.baseline, 'p99'), errors: runs.baseline.reduce((s, r) => s + r.errors, 0) };
@@ -175,12 +177,14 @@ try {
     const big = emu.createProject({ name: 'big' });
     emu.addIdentityToProject(big.id, app.identityId, 'viewer');
     emu.setSecrets(big.id, 'prod', Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`KEY_${i}`, `value-${i}-${'x'.repeat(32)}`])));
-    let config = createInfisicalConfig({ ...options, secrets: { projectId: big.id, environment: 'prod' }, push: false, refreshIntervalMs: 0, logger: quiet });
-    await config.ready();
-    const withBig = heap();
-    await config.close();
-    config = undefined;
+    await new Promise((r) => setImmediate(r));
     const before = heap();
+    const config = createInfisicalConfig({ ...options, secrets: { projectId: big.id, environment: 'prod' }, push: false, refreshIntervalMs: 0, logger: quiet });
+    const snapshot = await config.ready();
+    await new Promise((r) => setImmediate(r));
+    const withBig = heap();
+    if (Object.keys(snapshot).length !== 10_000) throw new Error('the big snapshot is incomplete');
+    await config.close();
 
     const small = createInfisicalConfig({ ...options, push: false, refreshIntervalMs: 0, logger: quiet });
     await small.ready();

@@ -1,5 +1,5 @@
 export { createInfisicalConfig } from './config/infisical-config.js';
-export type { InfisicalConfig, ConfigOutput, ConfigChange, ConfigStatus, RefreshReason } from './config/types.js';
+export type { InfisicalConfig, ConfigOutput, ConfigChange, ConfigStatus, ReadinessReport, RefreshReason } from './config/types.js';
 export type { InfisicalConfigOptions, SecretSourceOptions, InfisicalLogger } from './options/types.js';
 export { ENVIRONMENT_VARIABLES, PROJECTED_TOKEN_PATH, SERVICE_ACCOUNT_TOKEN_PATH, DEFAULT_SITE_URL } from './options/resolve.js';
 export { type Clock, type ClockTimer, systemClock, ManualClock } from './clock/clock.js';

@@ -101,9 +101,8 @@ export function infisical<S extends StandardSchemaV1 | undefined = undefined>(op
   } as InfisicalMiddleware<T>;
 
   const readiness = function infisicalReadiness(_req: Request, res: Response): void {
-    const status = config.status;
-    const ready = config.isReady();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', stale: status.stale, ...(status.lastError ? { code: status.lastError.code } : {}) });
+    const report = config.readiness();
+    res.status(report.status === 'ready' ? 200 : 503).json(report);
   };
 
   Object.defineProperties(middleware, {

@@ -48,9 +48,8 @@ const plugin: FastifyPluginAsync<InfisicalPluginOptions> = async (app: FastifyIn
   });
   if (readinessRoute) {
     app.get(readinessRoute, { logLevel: 'warn' }, async (_request, reply) => {
-      const status = config.status;
-      const ready = config.isReady();
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', stale: status.stale, ...(status.lastError ? { code: status.lastError.code } : {}) });
+      const report = config.readiness();
+      return reply.code(report.status === 'ready' ? 200 : 503).send(report);
     });
   }
   try {

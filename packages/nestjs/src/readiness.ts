@@ -1,13 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { InfisicalConfig } from '@infisical-k8s/core';
+import type { InfisicalConfig, ReadinessReport } from '@infisical-k8s/core';
 import { INFISICAL_CONFIG } from './tokens.js';
 
-/** What a readiness probe answers. */
-export interface ReadinessResult {
-  status: 'ready' | 'not-ready';
-  stale: boolean;
-  code?: string;
-}
+/** What a readiness probe answers: core's report. */
+export type ReadinessResult = ReadinessReport;
 
 /**
  * Readiness for a Kubernetes probe: not ready before the first snapshot or once it is stale.
@@ -20,8 +16,6 @@ export class InfisicalReadiness {
   constructor(@Inject(INFISICAL_CONFIG) private readonly config: InfisicalConfig<unknown>) {}
 
   check(): ReadinessResult {
-    const status = this.config.status;
-    const ready = this.config.isReady();
-    return { status: ready ? 'ready' : 'not-ready', stale: status.stale, ...(status.lastError ? { code: status.lastError.code } : {}) };
+    return this.config.readiness();
   }
 }

@@ -16,7 +16,7 @@ import { backoffDelay, jittered } from '../util/backoff.js';
 import { changedKeys, deepFreeze } from './snapshot.js';
 import { validateSecrets } from './validate.js';
 import { ReadyWaiters } from './ready-waiters.js';
-import type { ConfigChange, ConfigOutput, ConfigStatus, InfisicalConfig, RefreshReason } from './types.js';
+import type { ConfigChange, ConfigOutput, ConfigStatus, InfisicalConfig, ReadinessReport, RefreshReason } from './types.js';
 
 /** While push is up, polling only backs it up: this many times the interval. */
 const PUSH_SAFETY_NET_FACTOR = 5;
@@ -184,6 +184,11 @@ class Engine<T> implements InfisicalConfig<T> {
   isReady(): boolean {
     const status = this.status;
     return status.ready && !status.stale;
+  }
+
+  readiness(): ReadinessReport {
+    const status = this.status;
+    return { status: status.ready && !status.stale ? 'ready' : 'not-ready', stale: status.stale, ...(status.lastError ? { code: status.lastError.code } : {}) };
   }
 
   ready(): Promise<T> {

@@ -68,6 +68,18 @@ export interface ConfigStatus {
 }
 
 /**
+ * The body of a readiness probe, shared by every adapter.
+ *
+ * @example
+ * app.get('/ready', (_req, res) => { const r = config.readiness(); res.status(r.status === 'ready' ? 200 : 503).json(r); });
+ */
+export interface ReadinessReport {
+  status: 'ready' | 'not-ready';
+  stale: boolean;
+  code?: InfisicalErrorCode;
+}
+
+/**
  * Typed, validated, always-fresh secrets. Create one with `createInfisicalConfig`.
  *
  * @example
@@ -91,6 +103,8 @@ export interface InfisicalConfig<T> {
   readonly status: ConfigStatus;
   /** Readiness: a snapshot, not stale, not closed. */
   isReady(): boolean;
+  /** What a readiness probe answers: `ready`, staleness, and the last error's code (never a value). */
+  readiness(): ReadinessReport;
   /** Fetches now (joining a fetch in flight); rejects on failure but keeps the last good snapshot. */
   refresh(): Promise<T>;
   /** Stops every timer, watcher and stream, and revokes the token when `revokeOnClose`; idempotent. */

@@ -1,4 +1,5 @@
 /** Project events over SSE: subscribe, receive, pings, server close, abort, and refusals. */
+import { getEventListeners } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { provision, startEmulator } from '@infisical-k8s/emulator';
@@ -71,6 +72,26 @@ describe('Method: events.subscribe', () => {
       expect(event.event).toBe('ping');
       break;
     }
+    await expect.poll(() => emu.events.connections()).toBe(0);
+  });
+
+  it('a stream that ended lets go of the caller\'s signal, so one signal can serve a lifetime of reconnects', async () => {
+    // A long-lived signal is how callers stop a reconnect loop; each ended stream must not leave a listener on it.
+    const emu = env.emu();
+    const client = await appClient(emu, env.app());
+    const abort = new AbortController();
+    for (let i = 0; i < 15; i++) {
+      const events = await client.events.subscribe({ projectId: env.app().projectId, register, signal: abort.signal, includePings: true });
+      for await (const event of events) {
+        expect(event.event).toBe('ping');
+        break;
+      }
+    }
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
+    const open = await client.events.subscribe({ projectId: env.app().projectId, register, signal: abort.signal });
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(1);
+    abort.abort();
+    for await (const _ of open) expect.unreachable();
     await expect.poll(() => emu.events.connections()).toBe(0);
   });
 

@@ -109,7 +109,7 @@ export class EventsApi {
     if (!options || typeof options !== 'object') throw new InfisicalValidationError('options', 'pass { projectId, register }');
     const projectId = requireString('projectId', options.projectId, 'the ID of the project to watch');
     const register = validateRegister(options.register);
-    const response = await this.#transport.stream({
+    const { response, release } = await this.#transport.stream({
       method: 'POST',
       path: PATH,
       body: { projectId, register },
@@ -117,8 +117,12 @@ export class EventsApi {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const body = response.body;
-    if (!body) return { [Symbol.asyncIterator]: async function* () {} };
+    if (!body) {
+      release();
+      return { [Symbol.asyncIterator]: async function* () {} };
+    }
     return parseSse(body, {
+      onEnd: release,
       includePings: options.includePings ?? false,
       signal: options.signal,
       method: 'POST',

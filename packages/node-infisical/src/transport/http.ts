@@ -57,7 +57,14 @@ function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-type Attempt = { done: true; response: Response; body: unknown } | { done: false; failure: InfisicalError; outcome: AttemptOutcome };
+type Attempt = { done: true; response: Response; body: unknown; release?: () => void } | { done: false; failure: InfisicalError; outcome: AttemptOutcome };
+
+/** An open event stream and the way to let go of the caller's signal once the stream has ended. */
+export interface OpenStream {
+  response: Response;
+  /** Removes the link from the caller's signal to this stream; call it when the body is done with. Idempotent. */
+  release: () => void;
+}
 
 /** The HTTP layer: one place for the base URL, TLS, timeouts, retries, size caps and error mapping. */
 export class Transport {
@@ -115,12 +122,12 @@ export class Transport {
   }
 
   /** Opens a stream (SSE): retries and error mapping apply until the headers arrive, then `signal` alone ends it. */
-  async stream(spec: RequestSpec): Promise<Response> {
-    const { response } = await this.#send(spec, true);
-    return response;
+  async stream(spec: RequestSpec): Promise<OpenStream> {
+    const { response, release } = await this.#send(spec, true);
+    return { response, release: release ?? (() => undefined) };
   }
 
-  async #send(spec: RequestSpec, streaming: boolean): Promise<{ response: Response; body: unknown }> {
+  async #send(spec: RequestSpec, streaming: boolean): Promise<{ response: Response; body: unknown; release?: () => void }> {
     const url = `${this.baseUrl}${spec.path}${toSearch(spec.query)}`;
     const headers: Record<string, string> = { 'user-agent': this.#userAgent, accept: streaming ? 'text/event-stream' : 'application/json' };
     const token = spec.auth ? this.#token : undefined;
@@ -133,7 +140,7 @@ export class Transport {
     for (let attempt = 0; ; attempt++) {
       if (spec.signal?.aborted) throw spec.signal.reason;
       const result = await this.#attempt(spec, url, headers, payload, streaming);
-      if (result.done) return { response: result.response, body: result.body };
+      if (result.done) return result;
       if (attempt >= this.#retry.retries || !shouldRetry(spec.method, result.outcome)) throw result.failure;
       await this.sleep(retryDelay(this.#retry, attempt, result.outcome.retryAfter), spec.signal);
     }
@@ -160,7 +167,8 @@ export class Transport {
         // The stream outlives the per-attempt timeout; only the caller's signal ends it from here on.
         clearTimeout(timer);
         keepOuterLink = true;
-        return { done: true, response, body: undefined };
+        // A caller's signal usually outlives many streams (a reconnect loop); the link must end with this one.
+        return { done: true, response, body: undefined, release: () => outer?.removeEventListener('abort', onOuterAbort) };
       }
       const { text, oversized } = await readCapped(response, this.maxResponseBytes);
       const outcome: AttemptOutcome = { status: response.status, ...(retryAfter !== undefined ? { retryAfter } : {}) };

@@ -15,6 +15,8 @@ export interface SseOptions {
   path: string;
   /** Largest single event accepted, in bytes of text. */
   maxEventBytes: number;
+  /** Called once the stream has ended, however it ended. */
+  onEnd?: () => void;
 }
 
 function toEvent(name: string, id: string | undefined, lines: string[]): SseEvent {
@@ -90,6 +92,7 @@ export async function* parseSse(body: ReadableStream<Uint8Array>, o: SseOptions)
       }
     }
   } finally {
+    o.onEnd?.();
     await reader.cancel().catch(() => {});
   }
 }

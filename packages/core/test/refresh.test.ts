@@ -94,6 +94,25 @@ describe('Function: createInfisicalConfig', () => {
       expect(error.hint).toContain('allowedNamespaces');
     });
 
+    it('after a failed login every retry waits out the login backoff window, so each one reaches Infisical and recovery takes at most one backoff cap', async () => {
+      // Alternate the draws: long login windows, short fetch retries. A retry scheduled inside the window would
+      // fail fast without asking Infisical, and recovery would wait for the retry after it.
+      let draw = 0;
+      const backoff = { initialMs: 1000, maxMs: 60_000 };
+      h = await harness({ config: { push: false, initialRetries: 2, backoff, random: () => (draw++ % 2 === 0 ? 1 : 0) } });
+      const failures: string[] = [];
+      h.config.errors$.subscribe((e) => failures.push(e.code));
+      h.emu.faults.inject({ route: routes.login, status: 503 });
+      const ready = h.config.ready().catch((e: unknown) => e);
+      await h.clock!.advance(10 * 60_000);
+      expect(await ready).toMatchObject({ code: 'SERVER_ERROR' });
+      expect(failures.length).toBeGreaterThan(5);
+      expect(failures).toHaveLength(h.emu.counters.get(routes.login));
+      h.emu.faults.clear();
+      await h.clock!.advance(backoff.maxMs);
+      expect(h.config.snapshot).toEqual({ GREETING: 'hello', PORT: '8080' });
+    });
+
     it('ready() rejects after readyTimeoutMs with the last error when Infisical does not answer', async () => {
       h = await harness({ config: { push: false, readyTimeoutMs: 5_000, initialRetries: 1000 } });
       h.emu.faults.inject({ route: routes.login, status: 503 });

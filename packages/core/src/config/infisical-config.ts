@@ -290,8 +290,12 @@ class Engine<T> implements InfisicalConfig<T> {
   #scheduleRetry(): void {
     if (this.#closed) return;
     if (this.#retryTimer) this.#o.clock.clearTimeout(this.#retryTimer);
-    const delay = backoffDelay(this.#failures, this.#o.backoff, this.#o.random);
+    let delay = backoffDelay(this.#failures, this.#o.backoff, this.#o.random);
     this.#failures += 1;
+    // A retry inside the login's own backoff window would fail fast without trying: recovery would then wait
+    // for the retry after it, up to two backoff caps after the fault cleared.
+    const blockedUntil = this.#tokens.loginBlockedUntil;
+    if (blockedUntil !== undefined) delay = Math.max(delay, blockedUntil - this.#o.clock.now());
     this.#retryTimer = this.#o.clock.setTimeout(() => {
       this.#retryTimer = undefined;
       this.#trigger(this.#snapshot$.value === undefined ? 'initial' : 'retry');

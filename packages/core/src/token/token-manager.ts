@@ -71,6 +71,11 @@ export class TokenManager {
     return this.#info?.expiresAt;
   }
 
+  /** After a failed login, the time before which `login()` fails fast without asking Infisical; else undefined. */
+  get loginBlockedUntil(): number | undefined {
+    return this.#lastLoginError ? this.#nextLoginAt : undefined;
+  }
+
   /**
    * Ensures the client holds a usable access token (logging in if needed) and counts one use of it.
    * Returns the token's generation, to hand back to `invalidate` if the server rejects the call.

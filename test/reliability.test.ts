@@ -15,6 +15,8 @@ const REVIEW = 'POST /apis/authentication.k8s.io/v1/tokenreviews';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+const REFRESH_INTERVAL = 10 * MINUTE;
+const BACKOFF = { initialMs: 1000, maxMs: 5 * MINUTE, multiplier: 2 };
 
 interface World {
   emu: Emulator;
@@ -46,10 +48,10 @@ async function build(o: { emulator?: StartEmulatorOptions; provision?: Provision
     secrets: { projectId: app.projectId, environment: 'prod' },
     clock,
     push: false,
-    refreshIntervalMs: 10 * MINUTE,
+    refreshIntervalMs: REFRESH_INTERVAL,
     initialRetries: 3,
     readyTimeoutMs: HOUR,
-    backoff: { initialMs: 1000, maxMs: 5 * MINUTE },
+    backoff: BACKOFF,
     client: { retry: false, timeoutMs: 200 },
     logger: { warn: (m) => void logs.push(m), error: (m) => void logs.push(m) },
     ...o.config,
@@ -71,6 +73,29 @@ const faults: Array<[string, Omit<FaultSpec, 'route'>, string]> = [
   ['an oversized body', { oversized: 11 * 1024 * 1024 }, 'SERVER_ERROR'],
 ];
 
+/** Kubernetes-side faults: what the API server can do to Infisical's TokenReview call, and the code each becomes. */
+const kubernetesFaults: Array<[string, Omit<FaultSpec, 'route'>, string]> = [
+  ['500 (etcd timed out)', { status: 500, body: { kind: 'Status', status: 'Failure', message: 'etcdserver: request timed out', code: 500 } }, 'TOKEN_REVIEW_FAILED'],
+  ['429 (API priority and fairness)', { status: 429, retryAfter: 1, body: { kind: 'Status', status: 'Failure', message: 'Too many requests, please try again later.', reason: 'TooManyRequests', code: 429 } }, 'TOKEN_REVIEW_FAILED'],
+  ['401 (the reviewer JWT expired)', { status: 401, body: { kind: 'Status', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 } }, 'TOKEN_REVIEW_FAILED'],
+  ['403 (the reviewer lost system:auth-delegator)', { status: 403, body: { kind: 'Status', status: 'Failure', message: 'tokenreviews.authentication.k8s.io is forbidden', reason: 'Forbidden', code: 403 } }, 'TOKEN_REVIEW_FAILED'],
+  ['a connection reset', { reset: true }, 'KUBERNETES_UNREACHABLE'],
+  ["a hang past the server's timeout", { hang: true }, 'KUBERNETES_UNREACHABLE'],
+];
+
+/**
+ * The most attempts one retry loop can make in `spanMs`: full-jitter backoff never waits less than a tenth of
+ * its ceiling (initial x 2^n, capped), so the shortest draws every time give this many and no more.
+ */
+function maxAttempts(spanMs: number): number {
+  let attempts = 1;
+  for (let waited = 0, n = 0; ; n++) {
+    waited += 0.1 * Math.min(BACKOFF.maxMs, BACKOFF.initialMs * 2 ** n);
+    if (waited > spanMs) return attempts;
+    attempts += 1;
+  }
+}
+
 describe('Faults before the first snapshot', () => {
   it.each(faults)('%s on the secrets list: bounded retries, then the typed error', async (_name, fault, code) => {
     // A short timeout only where the fault is a hang; reading an 11 MiB refusal must not race it.
@@ -81,40 +106,56 @@ describe('Faults before the first snapshot', () => {
     const error = (await outcome) as InfisicalK8sError;
     expect(error).toBeInstanceOf(InfisicalK8sError);
     expect(error.code).toBe(code);
-    // Full-jitter backoff from 1 s, ×2, capped at 5 min, never under a tenth of its ceiling: even with the
-    // shortest draws that is 0.1 + 0.2 + … + 25.6 s, then 30 s steps, about 25 attempts in ten minutes at most.
-    expect(w.emu.counters.get(LIST)).toBeLessThanOrEqual(25);
+    // Full-jitter backoff from 1 s, x2, capped at 5 min, never under a tenth of its ceiling: even with the
+    // shortest draws that is 0.1 + 0.2 + ... + 25.6 s, then 30 s steps, 28 attempts in ten minutes at most.
+    expect(w.emu.counters.get(LIST)).toBeLessThanOrEqual(maxAttempts(10 * MINUTE));
     w.emu.faults.clear();
     await w.clock.advance(6 * MINUTE);
     expect(w.config.snapshot).toEqual({ GREETING: 'hello' });
   });
 
-  it('a TokenReview failure on the Kubernetes side at first login', async () => {
-    const w = await build();
-    w.emu.faults.inject({ route: REVIEW, status: 500, body: { kind: 'Status', message: 'etcdserver: request timed out', code: 500 } });
+  it.each(kubernetesFaults)('%s in the TokenReview at first login: bounded retries, then the typed error', async (_name, fault, code) => {
+    const w = await build({ emulator: { kubernetesTimeoutMs: 50 }, config: { client: { retry: false, timeoutMs: 5000 } } });
+    w.emu.faults.inject({ route: REVIEW, ...fault });
     const outcome = w.config.ready().catch((e: unknown) => e);
     await w.clock.advance(10 * MINUTE);
-    expect(((await outcome) as InfisicalK8sError).code).toBe('TOKEN_REVIEW_FAILED');
+    const error = (await outcome) as InfisicalK8sError;
+    expect(error).toBeInstanceOf(InfisicalK8sError);
+    expect(error.code).toBe(code);
+    expect(w.emu.counters.get(LOGIN)).toBeGreaterThan(1);
+    expect(w.emu.counters.get(LOGIN)).toBeLessThanOrEqual(maxAttempts(10 * MINUTE));
+    w.emu.faults.clear();
+    await w.clock.advance(BACKOFF.maxMs + MINUTE);
+    expect(w.config.snapshot).toEqual({ GREETING: 'hello' });
   });
 });
 
 describe('Faults after the first snapshot', () => {
-  const phases: Array<[string, string, number]> = [
-    ['steady refresh', LIST, 30 * MINUTE],
-    ['renewal', RENEW, 2 * HOUR],
-    ['re-login', LOGIN, DAY + HOUR],
+  // The TokenReview happens only inside a login, so the Kubernetes side has one phase after the first snapshot.
+  const phases: Array<[string, string, number, Array<[string, Omit<FaultSpec, 'route'>, string]>]> = [
+    ['steady refresh', LIST, 30 * MINUTE, faults],
+    ['renewal', RENEW, 2 * HOUR, faults],
+    ['re-login', LOGIN, DAY + HOUR, faults],
+    ['re-login (TokenReview)', REVIEW, DAY + HOUR, kubernetesFaults],
   ];
-  for (const [phase, route, span] of phases) {
-    it.each(faults)(`%s during ${phase}: the last good snapshot is served, then recovery`, async (_name, fault) => {
-      const w = await build();
+  for (const [phase, route, span, table] of phases) {
+    it.each(table)(`%s during ${phase}: the last good snapshot served throughout, retries within the backoff cap, then recovery`, async (_name, fault) => {
+      const w = await build({ emulator: { kubernetesTimeoutMs: 50 }, config: { client: { retry: false, timeoutMs: fault.hang ? 200 : 5000 } } });
       await w.config.ready();
-      // Bounded, so an 11 MiB answer is not streamed hundreds of times on a loaded machine.
-      w.emu.faults.inject({ route, ...fault, times: 30 });
-      await w.clock.advance(span);
-      expect(w.config.get('GREETING')).toBe('hello');
+      const before = w.emu.counters.get(route);
+      w.emu.faults.inject({ route, ...fault });
+      for (let elapsed = 0; elapsed < span; elapsed += 10 * MINUTE) {
+        await w.clock.advance(Math.min(10 * MINUTE, span - elapsed));
+        expect(w.config.get('GREETING')).toBe('hello');
+      }
+      const attempts = w.emu.counters.get(route) - before;
+      expect(attempts).toBeGreaterThan(0);
+      expect(attempts).toBeLessThanOrEqual(maxAttempts(span));
       w.emu.faults.clear();
       w.emu.setSecret({ projectId: w.app.projectId, environment: 'prod', key: 'GREETING', value: 'recovered' });
-      await w.clock.advance(20 * MINUTE);
+      // A failing fetch retries within one backoff cap; where the fetch never failed (a renewal fault, which a
+      // login works around), the new value comes with the next poll: 10 min +- 10 %.
+      await w.clock.advance(Math.max(BACKOFF.maxMs, 1.1 * REFRESH_INTERVAL) + MINUTE);
       expect(w.config.get('GREETING')).toBe('recovered');
       expect(w.config.isReady()).toBe(true);
     }, 60_000);
@@ -126,7 +167,7 @@ describe('The token file', () => {
     ['missing', async (path: string) => unlink(path), 'TOKEN_FILE_MISSING'],
     ['empty', async (path: string) => writeFile(path, ''), 'TOKEN_FILE_MISSING'],
     ['garbage', async (path: string) => writeFile(path, 'not a token\n'), 'TOKEN_FILE_INVALID'],
-  ] as const)('%s at start: %s, and it recovers when a token appears', async (_name, spoil, code) => {
+  ] as const)('%s at start: the typed error, and it recovers when a token appears', async (_name, spoil, code) => {
     const w = await build();
     await w.config.close();
     const path = `${w.app.projected.dir}/plain-token`;

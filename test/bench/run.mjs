@@ -23,11 +23,26 @@ const SECRETS = { GREETING: 'hello', DATABASE_URL: 'postgres://db/app', API_KEY:
 const results = { machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) }, durationSeconds: DURATION };
 const log = (line) => console.log(line);
 const round = (n, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
-const heap = () => {
-  globalThis.gc?.();
-  globalThis.gc?.();
-  return process.memoryUsage().heapUsed;
-};
+
+// `pnpm bench -- --only=memory,fleet` runs some sections; all by default.
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const SECTIONS = ['overhead', 'naive', 'coldstart', 'reads', 'latency', 'memory', 'fleet'];
+for (const name of only ?? []) if (!SECTIONS.includes(name)) throw new Error(`--only: unknown section "${name}" (one of ${SECTIONS.join(', ')})`);
+const want = (section) => !only || only.includes(section);
+
+/** Runs one memory measurement in a fresh process; the parent answers its requests to change a secret. */
+function inChild(job) {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(here, 'memory.mjs'), { execArgv: ['--expose-gc'] });
+    child.on('message', (message) => {
+      if (message.result) return resolve(message.result);
+      emu.setSecret({ projectId: app.projectId, environment: 'prod', key: 'GREETING', value: message.setGreeting });
+      child.send({ done: true });
+    });
+    child.once('exit', (code) => code !== 0 && reject(new Error(`memory child exited with ${code}`)));
+    child.send(job);
+  });
+}
 
 const loader = fork(join(here, 'load.mjs'));
 function load(url, connections = 10) {
@@ -62,16 +77,16 @@ const options = {
 
 try {
   // 1. Request overhead, per framework.
-  results.requestOverhead = {};
-  for (const [name, pair] of [['express', expressPair], ['fastify', fastifyPair], ['nestjs', nestPair]]) {
+  if (want('overhead')) for (const [name, pair] of [['express', expressPair], ['fastify', fastifyPair], ['nestjs', nestPair]]) {
     const servers = await pair(options);
+    results.requestOverhead ??= {};
     results.requestOverhead[name] = await compare(servers.adapter, servers.baseline);
     await servers.close();
     log(`1. ${name}: rps ratio ${results.requestOverhead[name].rpsRatio}, p99 ratio ${results.requestOverhead[name].p99Ratio}`);
   }
 
   // 2. Against fetching from Infisical on every request (an SDK without a cache).
-  {
+  if (want('naive')) {
     const client = new InfisicalClient({ baseUrl: emu.infisicalUrl });
     await client.login({ kubernetesAuth: { identityId: app.identityId, jwt: app.projected.current() } });
     const naive = express().get('/', async (_req, res) => {
@@ -91,7 +106,7 @@ try {
   }
 
   // 3. Cold-start stampede: 1,000 requests before the first snapshot.
-  {
+  if (want('coldstart')) {
     emu.counters.reset();
     emu.faults.inject({ route: 'POST /api/v1/auth/kubernetes-auth/login', delayMs: 200, times: 1 });
     const secrets = infisical({ ...options, push: false, logger: quiet, waitForSecretsMs: 10_000 });
@@ -122,7 +137,7 @@ try {
   }
 
   // 4. Read cost.
-  {
+  if (want('reads')) {
     const config = createInfisicalConfig({ ...options, push: false, logger: quiet });
     await config.ready();
     const frozen = Object.freeze({ ...SECRETS });
@@ -148,7 +163,7 @@ try {
   }
 
   // 5. Refresh latency: secret write → new value served.
-  {
+  if (want('latency')) {
     const measure = async (configOptions, afterWrite) => {
       const config = createInfisicalConfig({ ...options, logger: quiet, ...configOptions });
       await config.ready();
@@ -172,42 +187,34 @@ try {
     log(`5. refresh latency (ms): ${JSON.stringify(results.refreshLatencyMs)}`);
   }
 
-  // 6. Memory: a snapshot of 10,000 secrets; heap across 10,000 refresh cycles.
-  {
+  // 6. Memory, each figure in a fresh process of its own (memory.mjs) with the emulator left here.
+  if (want('memory')) {
     const big = emu.createProject({ name: 'big' });
     emu.addIdentityToProject(big.id, app.identityId, 'viewer');
     emu.setSecrets(big.id, 'prod', Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`KEY_${i}`, `value-${i}-${'x'.repeat(32)}`])));
-    await new Promise((r) => setImmediate(r));
-    const before = heap();
-    const config = createInfisicalConfig({ ...options, secrets: { projectId: big.id, environment: 'prod' }, push: false, refreshIntervalMs: 0, logger: quiet });
-    const snapshot = await config.ready();
-    await new Promise((r) => setImmediate(r));
-    const withBig = heap();
-    if (Object.keys(snapshot).length !== 10_000) throw new Error('the big snapshot is incomplete');
-    await config.close();
-
-    const small = createInfisicalConfig({ ...options, push: false, refreshIntervalMs: 0, logger: quiet });
-    await small.ready();
-    const cycles = quick ? 1000 : 10_000;
-    for (let i = 0; i < 200; i++) await small.refresh();
-    const start = heap();
-    for (let i = 0; i < cycles; i++) {
-      if (i % 2 === 0) emu.setSecret({ projectId: app.projectId, environment: 'prod', key: 'GREETING', value: `cycle-${i}` });
-      await small.refresh();
-    }
-    const end = heap();
-    await small.close();
+    const size = await inChild({ kind: 'snapshot', options, bigSecrets: { projectId: big.id, environment: 'prod' } });
+    // Growth is read at checkpoints: warm-up settles in the first, a leak keeps climbing through the last.
+    const cycles = quick ? 5_000 : 50_000;
+    const growth = await inChild({ kind: 'refresh', options, cycles, checkpoints: 5, warmUp: 1_000 });
+    const samples = growth.samples.map((s) => ({ cycles: s.cycles, heapKiB: round(s.heapBytes / 1024, 1) }));
+    const first = growth.samples[0];
+    const last = growth.samples.at(-1);
     results.memory = {
-      tenThousandSecretsMiB: round((withBig - before) / 2 ** 20, 2),
-      refreshCycles: cycles,
-      heapGrowthKiB: round((end - start) / 1024, 1),
-      heapGrowthPerCycleBytes: round((end - start) / cycles, 1),
+      tenThousandSecrets: { secrets: size.secrets, heapMiB: round(size.heapBytes / 2 ** 20, 2), bytesPerSecret: Math.round(size.heapBytes / size.secrets) },
+      refresh: {
+        cycles,
+        warmUpCycles: growth.warmUpCycles,
+        changesPublished: growth.changes,
+        samples,
+        // Growth from the first checkpoint to the last, per cycle: ~0 when memory is bounded.
+        bytesPerCycleAfterFirstCheckpoint: round((last.heapBytes - first.heapBytes) / (last.cycles - first.cycles), 2),
+      },
     };
     log(`6. memory: ${JSON.stringify(results.memory)}`);
   }
 
   // 7. Fleet: 500 clients, one emulator, one simulated hour.
-  {
+  if (want('fleet')) {
     const clock = new ManualClock(Date.now());
     const fleetEmu = await startEmulator({ clock });
     const fleetApp = await provision(fleetEmu, { secrets: SECRETS, token: { expirationSeconds: 7200 } });
@@ -256,22 +263,25 @@ try {
   await rm(app.projected.dir, { recursive: true, force: true });
 }
 
+const file = only ? `results.${only.join('-')}.json` : 'results.json';
 await mkdir(join(root, 'bench'), { recursive: true });
-await writeFile(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-console.log('\nfigure                                   value');
+await writeFile(join(root, 'bench', file), `${JSON.stringify(results, null, 2)}\n`);
+const r = results;
 const rows = [
-  ...Object.entries(results.requestOverhead).map(([k, v]) => [`${k}: rps ratio / p99 ratio`, `${v.rpsRatio} / ${v.p99Ratio}`]),
-  ['adapter vs fetch-per-request throughput', `${results.againstNaive.throughputRatio}x`],
-  ['cold start: logins / renewals / lists', `${results.coldStart.logins} / ${results.coldStart.renewals} / ${results.coldStart.listsPerSource}`],
-  ['cold start: p99 wait', `${results.coldStart.p99WaitMs} ms`],
-  ['read: snapshot.KEY / get(KEY) vs plain', `${results.readCost.snapshotRatio}x / ${results.readCost.getRatio}x`],
-  ['refresh latency push / 1 s interval / rotation', `${results.refreshLatencyMs.push} / ${results.refreshLatencyMs.interval1s} / ${results.refreshLatencyMs.tokenRotation} ms`],
-  ['heap: 10,000 secrets', `${results.memory.tenThousandSecretsMiB} MiB`],
-  [`heap growth over ${results.memory.refreshCycles} refreshes`, `${results.memory.heapGrowthKiB} KiB`],
-  ['fleet: requests per client per minute', `${results.fleet.requestsPerClientPerMinute}`],
-  ['fleet, last 30 min: busiest second / mean', `${results.fleet.lastHalfHourPerSecond.max} / ${results.fleet.lastHalfHourPerSecond.mean}`],
-  ['fleet, first minute: busiest second', `${results.fleet.firstMinuteMaxPerSecond}`],
-];
-for (const [k, v] of rows) console.log(`${k.padEnd(48)} ${v}`);
-console.log(`\nwritten to bench/results.json`);
+  ...Object.entries(r.requestOverhead ?? {}).map(([k, v]) => [`${k}: rps ratio / p99 ratio (target rps >= 0.97)`, `${v.rpsRatio} / ${v.p99Ratio}`]),
+  r.againstNaive && ['adapter vs fetch-per-request throughput', `${r.againstNaive.throughputRatio}x`],
+  r.coldStart && ['cold start: logins / renewals / lists', `${r.coldStart.logins} / ${r.coldStart.renewals} / ${r.coldStart.listsPerSource}`],
+  r.coldStart && ['cold start: p99 wait', `${r.coldStart.p99WaitMs} ms`],
+  r.readCost && ['read: snapshot.KEY / get(KEY) vs plain', `${r.readCost.snapshotRatio}x / ${r.readCost.getRatio}x`],
+  r.refreshLatencyMs && ['refresh latency push / 1 s interval / rotation', `${r.refreshLatencyMs.push} / ${r.refreshLatencyMs.interval1s} / ${r.refreshLatencyMs.tokenRotation} ms`],
+  r.memory && ['heap: 10,000 secrets', `${r.memory.tenThousandSecrets.heapMiB} MiB (${r.memory.tenThousandSecrets.bytesPerSecret} B/secret)`],
+  r.memory && [`heap growth at ${r.memory.refresh.samples.map((s) => s.cycles).join(' / ')} refreshes`, `${r.memory.refresh.samples.map((s) => s.heapKiB).join(' / ')} KiB`],
+  r.memory && ['heap growth per refresh after the first checkpoint', `${r.memory.refresh.bytesPerCycleAfterFirstCheckpoint} B`],
+  r.fleet && ['fleet: requests per client per minute', `${r.fleet.requestsPerClientPerMinute}`],
+  r.fleet && ['fleet, last 30 min: busiest second / mean', `${r.fleet.lastHalfHourPerSecond.max} / ${r.fleet.lastHalfHourPerSecond.mean}`],
+  r.fleet && ['fleet, first minute: busiest second', `${r.fleet.firstMinuteMaxPerSecond}`],
+].filter(Boolean);
+console.log(`\n${'figure'.padEnd(56)} value`);
+for (const [k, v] of rows) console.log(`${k.padEnd(56)} ${v}`);
+console.log(`\nwritten to bench/${file}`);
 process.exit(0);

@@ -85,6 +85,26 @@ describe('Class: PushSubscription (through createInfisicalConfig)', () => {
     expect(h.config.status.lastError).toBeUndefined();
   });
 
+  it('reconnects all day without piling listeners on its abort signal or handles on the loop', async () => {
+    // One AbortSignal ends every stream of a subscription; a link left on it per reconnect is a leak Node
+    // reports after ten (MaxListenersExceededWarning) and that grows by one an hour against a real server.
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => void warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      h = await harness({ manualClock: false, emulator: { sse: { connectionTimeoutMs: 60 } }, config: { refreshIntervalMs: 600_000, backoff: { initialMs: 20, maxMs: 40 } } });
+      await h.config.ready();
+      await waitFor(() => h!.emu.events.connections() === 1);
+      const handles = process.getActiveResourcesInfo().length;
+      await waitFor(() => h!.emu.counters.get(routes.subscribe) >= 16, 10_000);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+      expect(process.getActiveResourcesInfo().length).toBeLessThanOrEqual(handles + 2);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('falls back to polling with one log line when the plan refuses event subscriptions', async () => {
     h = await harness({ emulator: { eventSubscriptions: false }, config: { refreshIntervalMs: 60_000 } });
     await h.config.ready();

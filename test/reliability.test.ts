@@ -4,6 +4,8 @@
  * emulator, so backoff and token lifetimes play out in simulated time.
  */
 import { rm, writeFile, unlink } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, provision, type Emulator, type FaultSpec, type Provisioned, type ProvisionOptions, type StartEmulatorOptions } from '@infisical-k8s/emulator';
 import { createInfisicalConfig, InfisicalK8sError, ManualClock, type InfisicalConfig, type InfisicalConfigOptions } from '@infisical-k8s/core';
@@ -276,4 +278,38 @@ describe('Soak', () => {
     expect(w.config.isReady()).toBe(true);
     expect(process.getActiveResourcesInfo().length).toBeLessThanOrEqual(handlesBefore + 2);
   }, 300_000);
+});
+
+describe('Memory', () => {
+  it('is bounded: 2,000 refreshes with changes, faults and rotations leave no superseded snapshot or error reachable', async () => {
+    // Heap figures belong to the benchmark (`pnpm bench`, a fresh process each); here the question is exact:
+    // does anything keep what it no longer needs? WeakRefs answer it without noise.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const w = await build({ config: { refreshIntervalMs: 0 } });
+    await w.config.ready();
+    const snapshots: Array<WeakRef<object>> = [];
+    const failures: Array<WeakRef<object>> = [];
+    w.config.changes$.subscribe((change) => snapshots.push(new WeakRef(change.snapshot)));
+    w.config.errors$.subscribe((error) => failures.push(new WeakRef(error)));
+    for (let cycle = 1; cycle <= 2000; cycle++) {
+      w.emu.setSecret({ projectId: w.app.projectId, environment: 'prod', key: 'GREETING', value: `cycle-${cycle}` });
+      if (cycle % 50 === 0) w.emu.faults.inject({ route: LIST, status: 503, times: 1 });
+      if (cycle % 100 === 0) await w.app.projected.rotate();
+      await w.config.refresh().catch(() => undefined);
+    }
+    expect(snapshots.length).toBeGreaterThan(1900);
+    expect(failures).toHaveLength(40);
+    for (let i = 0; i < 3; i++) {
+      // A WeakRef's target lives until the end of the job that read it: collect across turns.
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+    }
+    const alive = (refs: Array<WeakRef<object>>) => refs.filter((r) => r.deref() !== undefined).length;
+    // The current snapshot is held, and so may be the latest error (status.lastError keeps its code only).
+    expect(alive(snapshots)).toBeLessThanOrEqual(1);
+    expect(alive(failures)).toBeLessThanOrEqual(1);
+    await w.config.refresh();
+    expect(w.config.get('GREETING')).toBe('cycle-2000');
+  }, 120_000);
 });

@@ -8,6 +8,28 @@ afterEach(async () => {
   h = undefined;
 });
 
+/** Simulated ms until the first poll after the initial load, and from it to the second, with every draw pinned. */
+async function firstPollAt(draw: number): Promise<{ first: number; second: number }> {
+  const t = await harness({ config: { push: false, refreshIntervalMs: 60_000, random: () => draw } });
+  try {
+    await t.config.ready();
+    const lists = t.emu.counters.get(routes.list);
+    let waited = 0;
+    while (t.emu.counters.get(routes.list) === lists && waited < 120_000) {
+      await t.clock!.advance(1_000);
+      waited += 1_000;
+    }
+    const first = waited;
+    while (t.emu.counters.get(routes.list) === lists + 1 && waited < 240_000) {
+      await t.clock!.advance(1_000);
+      waited += 1_000;
+    }
+    return { first, second: waited - first };
+  } finally {
+    await t.close();
+  }
+}
+
 describe('Function: createInfisicalConfig', () => {
   describe('Method: ready / refresh', () => {
     it('1,000 concurrent ready()/refresh() callers on a cold start: exactly 1 login and 1 list request per source', async () => {
@@ -167,26 +189,6 @@ describe('Function: createInfisicalConfig', () => {
 
     it('draws the first poll over a whole interval (0.5x to 1.5x), then keeps within +-10 %', async () => {
       // Pods of one rollout start together; where each one's polls fall is decided by its first wait.
-      const firstPollAt = async (draw: number) => {
-        const t = await harness({ config: { push: false, refreshIntervalMs: 60_000, random: () => draw } });
-        try {
-          await t.config.ready();
-          const lists = t.emu.counters.get(routes.list);
-          let waited = 0;
-          while (t.emu.counters.get(routes.list) === lists && waited < 120_000) {
-            await t.clock!.advance(1_000);
-            waited += 1_000;
-          }
-          const first = waited;
-          while (t.emu.counters.get(routes.list) === lists + 1 && waited < 240_000) {
-            await t.clock!.advance(1_000);
-            waited += 1_000;
-          }
-          return { first, second: waited - first };
-        } finally {
-          await t.close();
-        }
-      };
       expect(await firstPollAt(0)).toEqual({ first: 30_000, second: 54_000 });
       expect(await firstPollAt(0.999)).toEqual({ first: 90_000, second: 66_000 });
     });

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { rm } from 'node:fs/promises';
 import express from 'express';
+import express4 from 'express4';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { startEmulator, provision, type Emulator, type Provisioned } from '@infisical-k8s/emulator';
@@ -28,7 +29,7 @@ async function listen(handler: express.Express): Promise<string> {
   return `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
 }
 
-async function setup(extra: Parameters<typeof infisical<typeof schema>>[0] = {}) {
+async function setupOn(extra: Parameters<typeof infisical<typeof schema>>[0] = {}, createApp: typeof express = express) {
   emu = await startEmulator();
   app = await provision(emu, { secrets: { GREETING: 'hello', PORT: '8080' } });
   const secrets = infisical({
@@ -40,7 +41,7 @@ async function setup(extra: Parameters<typeof infisical<typeof schema>>[0] = {})
     ...extra,
   });
   mw = secrets as InfisicalMiddleware<unknown>;
-  const web = express();
+  const web = createApp();
   web.use(secrets);
   web.get('/ready', secrets.readiness);
   web.get('/', (req, res) => {
@@ -50,7 +51,13 @@ async function setup(extra: Parameters<typeof infisical<typeof schema>>[0] = {})
   return { secrets, url: await listen(web) };
 }
 
-describe('Function: infisical', () => {
+// Express 4 is still most of the installed base, and the peer range admits it: the whole suite runs on both.
+describe.each([
+  ['Express 5', express],
+  ['Express 4', express4],
+] as const)('Function: infisical on %s', (_major, createApp) => {
+  const setup = (extra: Parameters<typeof setupOn>[0] = {}) => setupOn(extra, createApp);
+
   it('puts the typed snapshot on req.secrets and res.locals', async () => {
     const { secrets, url } = await setup();
     await secrets.ready();

@@ -29,8 +29,10 @@ async function snapshotSize({ options, bigSecrets }) {
   const snapshot = await big.ready();
   const withBig = heap();
   const count = Object.keys(snapshot).length;
+  // What the data itself weighs (one byte a character, as V8 stores these ASCII strings), to read the heap against.
+  const rawBytes = Object.entries(snapshot).reduce((sum, [key, value]) => sum + key.length + value.length, 0);
   await big.close();
-  return { secrets: count, heapBytes: withBig - withSmall };
+  return { secrets: count, heapBytes: withBig - withSmall, rawBytes };
 }
 
 async function refreshGrowth({ options, cycles, checkpoints, warmUp }) {

@@ -91,12 +91,22 @@ const options = {
 
 try {
   // 1. Request overhead, per framework.
-  if (want('overhead')) for (const [name, pair] of [['express', expressPair], ['fastify', fastifyPair], ['nestjs', nestPair]]) {
-    const servers = await pair(options);
-    results.requestOverhead ??= {};
-    results.requestOverhead[name] = await compare(servers.adapter, servers.baseline);
-    await servers.close();
-    log(`1. ${name}: rps ratio ${results.requestOverhead[name].rpsRatio}, p99 ratio ${results.requestOverhead[name].p99Ratio}`);
+  if (want('overhead')) {
+    results.requestOverhead = {};
+    for (const [name, pair] of [['express', expressPair], ['fastify', fastifyPair], ['nestjs', nestPair]]) {
+      const servers = await pair(options);
+      results.requestOverhead[name] = await compare(servers.adapter, servers.baseline);
+      await servers.close();
+      log(`1. ${name}: rps ratio ${results.requestOverhead[name].rpsRatio}, p99 ratio ${results.requestOverhead[name].p99Ratio}`);
+    }
+    // A/A control: two identical plain Express apps, measured the same way. Its distance from 1 is this
+    // machine's noise, the band the ratios above are read within.
+    const control = await expressPair(options);
+    const twin = await expressPair(options);
+    results.requestOverhead.control = await compare(control.baseline, twin.baseline);
+    await control.close();
+    await twin.close();
+    log(`1. A/A control (plain vs plain): rps ratio ${results.requestOverhead.control.rpsRatio}, p99 ratio ${results.requestOverhead.control.p99Ratio}`);
   }
 
   // 2. Against fetching from Infisical on every request (an SDK without a cache).
@@ -214,7 +224,12 @@ try {
     const first = growth.samples[0];
     const last = growth.samples.at(-1);
     results.memory = {
-      tenThousandSecrets: { secrets: size.secrets, heapMiB: round(size.heapBytes / 2 ** 20, 2), bytesPerSecret: Math.round(size.heapBytes / size.secrets) },
+      tenThousandSecrets: {
+        secrets: size.secrets,
+        heapMiB: round(size.heapBytes / 2 ** 20, 2),
+        bytesPerSecret: Math.round(size.heapBytes / size.secrets),
+        overKeyAndValueBytes: round(size.heapBytes / size.rawBytes, 1),
+      },
       refresh: {
         cycles,
         warmUpCycles: growth.warmUpCycles,
@@ -282,13 +297,13 @@ await mkdir(join(root, 'bench'), { recursive: true });
 await writeFile(join(root, 'bench', file), `${JSON.stringify(results, null, 2)}\n`);
 const r = results;
 const rows = [
-  ...Object.entries(r.requestOverhead ?? {}).map(([k, v]) => [`${k}: rps ratio / p99 ratio (target rps >= 0.97)`, `${v.rpsRatio} / ${v.p99Ratio}`]),
+  ...Object.entries(r.requestOverhead ?? {}).map(([k, v]) => [k === 'control' ? 'A/A control, plain vs plain: rps / p99 ratio' : `${k}: rps ratio / p99 ratio (target rps >= 0.97)`, `${v.rpsRatio} / ${v.p99Ratio}`]),
   r.againstNaive && ['adapter vs fetch-per-request throughput', `${r.againstNaive.throughputRatio}x`],
   r.coldStart && ['cold start: logins / renewals / lists', `${r.coldStart.logins} / ${r.coldStart.renewals} / ${r.coldStart.listsPerSource}`],
   r.coldStart && ['cold start: p99 wait', `${r.coldStart.p99WaitMs} ms`],
   r.readCost && ['read: snapshot.KEY / get(KEY) vs plain', `${r.readCost.snapshotRatio}x / ${r.readCost.getRatio}x`],
   r.refreshLatencyMs && ['refresh latency push / 1 s interval / rotation', `${r.refreshLatencyMs.push} / ${r.refreshLatencyMs.interval1s} / ${r.refreshLatencyMs.tokenRotation} ms`],
-  r.memory && ['heap: 10,000 secrets', `${r.memory.tenThousandSecrets.heapMiB} MiB (${r.memory.tenThousandSecrets.bytesPerSecret} B/secret)`],
+  r.memory && ['heap: 10,000 secrets', `${r.memory.tenThousandSecrets.heapMiB} MiB (${r.memory.tenThousandSecrets.bytesPerSecret} B/secret, ${r.memory.tenThousandSecrets.overKeyAndValueBytes}x the keys and values)`],
   r.memory && [`heap growth at ${r.memory.refresh.samples.map((s) => s.cycles).join(' / ')} refreshes`, `${r.memory.refresh.samples.map((s) => s.heapKiB).join(' / ')} KiB`],
   r.memory && ['heap growth per refresh after the first checkpoint', `${r.memory.refresh.bytesPerCycleAfterFirstCheckpoint} B`],
   r.fleet && ['fleet: requests per client per minute', `${r.fleet.requestsPerClientPerMinute}`],

@@ -107,6 +107,23 @@ describe('Method: faults.inject', () => {
     }
   });
 
+  it('lets go of a hung request once its client gives up: twenty abandoned hangs leave no listener behind', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => void warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      emu.faults.inject({ route: 'GET /api/status', hang: true });
+      for (let i = 0; i < 20; i++) {
+        const outcome = await fetch(`${emu.infisicalUrl}/api/status`, { signal: AbortSignal.timeout(20) }).catch((error: Error) => error.name);
+        expect(outcome).toBe('TimeoutError');
+      }
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('applies on the Kubernetes side too, with a Kubernetes Status body', async () => {
     emu.faults.inject({ route: 'GET /version', status: 500, times: 1 });
     const res = await kube(emu, 'GET', '/version');

@@ -71,7 +71,17 @@ function send(res: ServerResponse, response: RouteResponse): void {
 async function applyFault(fault: FaultSpec, res: ServerResponse, hooks: ServerHooks, closed: AbortSignal): Promise<boolean> {
   if (fault.delayMs) await sleep(fault.delayMs, undefined, { signal: closed }).catch(() => {});
   if (fault.hang) {
-    await new Promise<void>((resolve) => closed.addEventListener('abort', () => resolve(), { once: true }));
+    // Until the client gives up or the server closes: a hung request must not outlive its client, nor leave
+    // a listener on the server-wide signal (a test injecting many hangs would pile them up).
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        closed.removeEventListener('abort', done);
+        res.off('close', done);
+        resolve();
+      };
+      closed.addEventListener('abort', done, { once: true });
+      res.once('close', done);
+    });
     res.destroy();
     return true;
   }

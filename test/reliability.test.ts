@@ -99,22 +99,28 @@ function maxAttempts(spanMs: number): number {
 }
 
 describe('Faults before the first snapshot', () => {
-  it.each(faults)('%s on the secrets list: bounded retries, then the typed error', async (_name, fault, code) => {
-    // A short timeout only where the fault is a hang; reading an 11 MiB refusal must not race it.
-    const w = await build({ config: { client: { retry: false, timeoutMs: fault.hang ? 200 : 5000 } } });
-    w.emu.faults.inject({ route: LIST, ...fault });
-    const outcome = w.config.ready().catch((e: unknown) => e);
-    await w.clock.advance(10 * MINUTE);
-    const error = (await outcome) as InfisicalK8sError;
-    expect(error).toBeInstanceOf(InfisicalK8sError);
-    expect(error.code).toBe(code);
-    // Full-jitter backoff from 1 s, x2, capped at 5 min, never under a tenth of its ceiling: even with the
-    // shortest draws that is 0.1 + 0.2 + ... + 25.6 s, then 30 s steps, 28 attempts in ten minutes at most.
-    expect(w.emu.counters.get(LIST)).toBeLessThanOrEqual(maxAttempts(10 * MINUTE));
-    w.emu.faults.clear();
-    await w.clock.advance(6 * MINUTE);
-    expect(w.config.snapshot).toEqual({ GREETING: 'hello' });
-  });
+  for (const [where, route] of [
+    ['the login', LOGIN],
+    ['the secrets list', LIST],
+  ] as const) {
+    it.each(faults)(`%s on ${where}: bounded retries, then the typed error`, async (_name, fault, code) => {
+      // A short timeout only where the fault is a hang; reading an 11 MiB refusal must not race it.
+      const w = await build({ config: { client: { retry: false, timeoutMs: fault.hang ? 200 : 5000 } } });
+      w.emu.faults.inject({ route, ...fault });
+      const outcome = w.config.ready().catch((e: unknown) => e);
+      await w.clock.advance(10 * MINUTE);
+      const error = (await outcome) as InfisicalK8sError;
+      expect(error).toBeInstanceOf(InfisicalK8sError);
+      expect(error.code).toBe(code);
+      // Full-jitter backoff from 1 s, x2, capped at 5 min, never under a tenth of its ceiling: even with the
+      // shortest draws that is 0.1 + 0.2 + ... + 25.6 s, then 30 s steps, 28 attempts in ten minutes at most.
+      expect(w.emu.counters.get(route)).toBeGreaterThan(1);
+      expect(w.emu.counters.get(route)).toBeLessThanOrEqual(maxAttempts(10 * MINUTE));
+      w.emu.faults.clear();
+      await w.clock.advance(BACKOFF.maxMs + MINUTE);
+      expect(w.config.snapshot).toEqual({ GREETING: 'hello' });
+    });
+  }
 
   it.each(kubernetesFaults)('%s in the TokenReview at first login: bounded retries, then the typed error', async (_name, fault, code) => {
     const w = await build({ emulator: { kubernetesTimeoutMs: 50 }, config: { client: { retry: false, timeoutMs: 5000 } } });

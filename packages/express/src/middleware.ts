@@ -9,6 +9,7 @@ import {
   type InfisicalConfigOptions,
 } from '@infisical-k8s/core';
 import { sendUnavailable } from './problem.js';
+import { exposeOnRequest } from './request-accessors.js';
 
 /** Core's options, plus how requests behave before the first snapshot. */
 export interface InfisicalMiddlewareOptions<S extends StandardSchemaV1 | undefined = undefined> extends InfisicalConfigOptions<S> {
@@ -64,9 +65,9 @@ export function infisical<S extends StandardSchemaV1 | undefined = undefined>(op
   let current: T | undefined;
   config.snapshot$.subscribe({ next: (snapshot) => (current = snapshot), complete: () => (current = undefined) });
   const attach = (req: Request, res: Response, snapshot: T) => {
+    if (exposeOnRequest(req, res, snapshot, config)) return;
     (req as unknown as { secrets: T }).secrets = snapshot;
     (req as unknown as { infisical: InfisicalConfig<T> }).infisical = config;
-    (res.locals as Record<string, unknown>).secrets = snapshot;
   };
 
   const firstSnapshot = (): Promise<T> =>

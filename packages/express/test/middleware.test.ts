@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import type { Server } from 'node:http';
 import { rm } from 'node:fs/promises';
 import express from 'express';
@@ -93,6 +94,48 @@ describe.each([
     const res = await fetch(url);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { greeting: string }).greeting).toBe('hello');
+  });
+
+  it('req.secrets reaches mounted sub-apps and routers, can be assigned, and stays out of util.inspect(req)', async () => {
+    const { secrets } = await setup();
+    await secrets.ready();
+    const seen: Record<string, unknown> = {};
+    const admin = createApp();
+    admin.get('/', (req, res) => {
+      seen.inspected = inspect(req, { depth: 0 });
+      res.json({ greeting: (req.secrets as { GREETING: string }).GREETING, same: (req.infisical as unknown) === secrets.config });
+    });
+    const outer = createApp();
+    outer.use(secrets);
+    outer.use('/admin', admin);
+    outer.get('/assign', (req, res) => {
+      (req as unknown as { secrets: unknown }).secrets = { GREETING: 'assigned' };
+      res.json(req.secrets);
+    });
+    const other = outer.listen(0, '127.0.0.1');
+    await new Promise((r) => other.once('listening', r));
+    try {
+      const base = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+      expect(await (await fetch(`${base}/admin`)).json()).toEqual({ greeting: 'hello', same: true });
+      expect(seen.inspected).not.toContain('hello');
+      expect(await (await fetch(`${base}/assign`)).json()).toEqual({ GREETING: 'assigned' });
+      // The next request reads its own snapshot again: the assignment stayed on the request that made it.
+      expect(await (await fetch(`${base}/admin`)).json()).toEqual({ greeting: 'hello', same: true });
+    } finally {
+      other.close();
+      other.closeAllConnections();
+    }
+  });
+
+  it('outside Express (a bare Node handler), sets req.secrets on the request itself', async () => {
+    const { secrets } = await setup();
+    await secrets.ready();
+    const req = {} as express.Request;
+    const res = { locals: {} } as express.Response;
+    await new Promise<void>((resolve) => secrets(req, res, () => resolve()));
+    expect(req.secrets).toEqual({ GREETING: 'hello', PORT: 8080 });
+    expect(req.infisical).toBe(secrets.config);
+    expect(res.locals.secrets).toBe(req.secrets);
   });
 
   it('validates options synchronously', () => {

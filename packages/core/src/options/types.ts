@@ -68,7 +68,10 @@ export interface InfisicalConfigOptions<S extends StandardSchemaV1 | undefined =
     /** `false` turns verification off and logs a warning at start-up. Default true. */
     rejectUnauthorized?: boolean;
   };
-  /** Polling period, ±10 % jitter. Default 60 000; 0 disables polling (push and token triggers still refresh). */
+  /**
+   * Polling period. The first poll is drawn over 0.5x-1.5x the period, so pods started together spread at once;
+   * later ones are jittered +-10 %. Default 60 000; 0 disables polling (push and token triggers still refresh).
+   */
   refreshIntervalMs?: number;
   /** Subscribe to secret-change events; falls back to polling when refused. Default true. */
   push?: boolean;

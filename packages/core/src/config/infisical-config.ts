@@ -43,7 +43,7 @@ class Engine<T> implements InfisicalConfig<T> {
   #inFlight: Promise<T> | undefined;
   #again: RefreshReason | undefined;
   #pollTimer: ClockTimer | undefined;
-  #pollsScheduled = 0;
+  #firstPollScheduled = false;
   #retryTimer: ClockTimer | undefined;
   #debounce: ClockTimer | undefined;
   #pushPending = false;
@@ -310,7 +310,8 @@ class Engine<T> implements InfisicalConfig<T> {
     const interval = this.#push?.active ? this.#o.refreshIntervalMs * PUSH_SAFETY_NET_FACTOR : this.#o.refreshIntervalMs;
     // Pods of a rollout start within seconds of each other: the first wait is drawn over a whole interval
     // (0.5x to 1.5x) so their polls spread at once; +-10 % afterwards keeps them spread without drifting far.
-    const delay = this.#pollsScheduled++ === 0 ? Math.round(interval * (0.5 + this.#o.random())) : jittered(interval, this.#o.random);
+    const delay = jittered(interval, this.#o.random, this.#firstPollScheduled ? 0.1 : 0.5);
+    this.#firstPollScheduled = true;
     this.#pollTimer = this.#o.clock.setTimeout(() => {
       this.#pollTimer = undefined;
       this.#trigger('interval');

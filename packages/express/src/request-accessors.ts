@@ -1,12 +1,4 @@
-import type { Request, Response } from 'express';
-
-/** Where the middleware leaves the request's config beside `res.locals.secrets`; not enumerable by JSON. */
-export const CONFIG_LOCAL = Symbol.for('@infisical-k8s/express.config');
-
-type LocalsBag = Record<string | symbol, unknown>;
-const localsOf = (req: unknown): LocalsBag | undefined => (req as { res?: { locals?: LocalsBag } }).res?.locals;
-
-/**
+/*
  * `req.secrets` and `req.infisical` as accessors on Express's shared request prototype, reading what the
  * middleware left in `res.locals`. Why not plain properties: Express re-parents every request with
  * `setPrototypeOf(req, app.request)`, and V8 adds properties to such an object slowly: two of them cost about
@@ -14,6 +6,15 @@ const localsOf = (req: unknown): LocalsBag | undefined => (req as { res?: { loca
  * and a prototype accessor cost about 1 %. The shared prototype (the parent of every app's `request`) keeps the
  * accessors visible inside mounted sub-apps too. Assigning either property still works: it becomes an own one.
  */
+import type { Request, Response } from 'express';
+
+/** Where the middleware leaves the request's config beside `res.locals.secrets`; not enumerable by JSON. */
+const CONFIG_LOCAL = Symbol.for('@infisical-k8s/express.config');
+
+type LocalsBag = Record<string | symbol, unknown>;
+const localsOf = (req: unknown): LocalsBag | undefined => (req as { res?: { locals?: LocalsBag } }).res?.locals;
+
+/** Whether each request prototype it has met carries our accessors (false: something else owns the names). */
 const usable = new WeakMap<object, boolean>();
 
 /** Defines both accessors on `base`; false when something else already owns either name there. */

@@ -63,7 +63,10 @@ async function build(o: { emulator?: StartEmulatorOptions; provision?: Provision
   return world;
 }
 
-const faults: Array<[string, Omit<FaultSpec, 'route'>, string]> = [
+/** A fault to inject: its name in the test title, what the emulator does, and the code core must report. */
+type FaultRow = [name: string, fault: Omit<FaultSpec, 'route'>, code: string];
+
+const faults: FaultRow[] = [
   ['500', { status: 500 }, 'SERVER_ERROR'],
   ['502', { status: 502 }, 'SERVER_ERROR'],
   ['503', { status: 503 }, 'SERVER_ERROR'],
@@ -76,7 +79,7 @@ const faults: Array<[string, Omit<FaultSpec, 'route'>, string]> = [
 ];
 
 /** Kubernetes-side faults: what the API server can do to Infisical's TokenReview call, and the code each becomes. */
-const kubernetesFaults: Array<[string, Omit<FaultSpec, 'route'>, string]> = [
+const kubernetesFaults: FaultRow[] = [
   ['500 (etcd timed out)', { status: 500, body: { kind: 'Status', status: 'Failure', message: 'etcdserver: request timed out', code: 500 } }, 'TOKEN_REVIEW_FAILED'],
   ['429 (API priority and fairness)', { status: 429, retryAfter: 1, body: { kind: 'Status', status: 'Failure', message: 'Too many requests, please try again later.', reason: 'TooManyRequests', code: 429 } }, 'TOKEN_REVIEW_FAILED'],
   ['401 (the reviewer JWT expired)', { status: 401, body: { kind: 'Status', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 } }, 'TOKEN_REVIEW_FAILED'],
@@ -87,19 +90,19 @@ const kubernetesFaults: Array<[string, Omit<FaultSpec, 'route'>, string]> = [
 
 /**
  * The most attempts one retry loop can make in `spanMs`: full-jitter backoff never waits less than a tenth of
- * its ceiling (initial x 2^n, capped), so the shortest draws every time give this many and no more.
+ * its ceiling (initial x multiplier^n, capped), so the shortest draws every time give this many and no more.
  */
 function maxAttempts(spanMs: number): number {
   let attempts = 1;
   for (let waited = 0, n = 0; ; n++) {
-    waited += 0.1 * Math.min(BACKOFF.maxMs, BACKOFF.initialMs * 2 ** n);
+    waited += 0.1 * Math.min(BACKOFF.maxMs, BACKOFF.initialMs * BACKOFF.multiplier ** n);
     if (waited > spanMs) return attempts;
     attempts += 1;
   }
 }
 
 describe('Faults before the first snapshot', () => {
-  const places: Array<[string, string, Array<[string, Omit<FaultSpec, 'route'>, string]>]> = [
+  const places: Array<[string, string, FaultRow[]]> = [
     ['the login', LOGIN, faults],
     ['the secrets list', LIST, faults],
     ["the login's TokenReview (Kubernetes side)", REVIEW, kubernetesFaults],
@@ -127,7 +130,7 @@ describe('Faults before the first snapshot', () => {
 
 describe('Faults after the first snapshot', () => {
   // The TokenReview happens only inside a login, so the Kubernetes side has one phase after the first snapshot.
-  const phases: Array<[string, string, number, Array<[string, Omit<FaultSpec, 'route'>, string]>]> = [
+  const phases: Array<[string, string, number, FaultRow[]]> = [
     ['steady refresh', LIST, 30 * MINUTE, faults],
     ['renewal', RENEW, 2 * HOUR, faults],
     ['re-login', LOGIN, DAY + HOUR, faults],

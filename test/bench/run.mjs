@@ -46,6 +46,9 @@ function poissonMax(mean, seconds) {
   }
 }
 
+/** Mean ns per operation of each task of a finished tinybench run, by task name. */
+const nsPerOp = (bench) => Object.fromEntries(bench.tasks.map((t) => [t.name, round(t.result.latency.mean * 1e6, 1)]));
+
 /** Runs one memory measurement in a fresh process; the parent answers its requests to change a secret. */
 function inChild(job) {
   return new Promise((resolve, reject) => {
@@ -220,7 +223,7 @@ try {
       });
     await bench.run();
     void sink;
-    const ns = Object.fromEntries(bench.tasks.map((t) => [t.name, round(t.result.latency?.mean ? t.result.latency.mean * 1e6 : t.result.mean * 1e6, 1)]));
+    const ns = nsPerOp(bench);
     const base = ns['plain frozen object .KEY'];
     results.readCost = { nsPerOp: ns, snapshotRatio: round(ns['config.snapshot.KEY'] / base, 1), getRatio: round(ns["config.get('KEY')"] / base, 1) };
     await config.close();
@@ -234,7 +237,7 @@ try {
     const perRequest = new Bench({ time: quick ? 200 : 1000 });
     perRequest.add('no-op middleware', () => noop({}, { locals: {} }, next)).add('Express adapter middleware', () => middleware({}, { locals: {} }, next));
     await perRequest.run();
-    const mw = Object.fromEntries(perRequest.tasks.map((t) => [t.name, round(t.result.latency?.mean ? t.result.latency.mean * 1e6 : t.result.mean * 1e6, 1)]));
+    const mw = nsPerOp(perRequest);
     results.readCost.expressMiddlewareNsPerRequest = { noop: mw['no-op middleware'], adapter: mw['Express adapter middleware'] };
     await middleware.close();
     log(`4. Express middleware per request (ns): ${JSON.stringify(mw)}`);

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import fc from 'fast-check';
+import * as fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InfisicalClient, InfisicalResponseError, InfisicalResponseTooLargeError, type ProjectEvent } from 'node-infisical';
 import { SseParser, type SseEvent } from '../src/transport/sse.js';
@@ -144,9 +144,8 @@ async function serveStream(head: string, piece: string, total: number, options: 
 
 async function drain(events: AsyncIterable<ProjectEvent>): Promise<unknown> {
   try {
-    for await (const _event of events) {
-      // Only the end matters.
-    }
+    // Only how the iteration ends matters.
+    for await (const event of events) void event;
   } catch (error) {
     return error;
   }

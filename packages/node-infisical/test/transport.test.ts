@@ -214,6 +214,26 @@ describe('Class: InfisicalClient — answers that are not Infisical JSON', () =>
     expect(env.emu().counters.get(LIST)).toBe(1);
   });
 
+  it('never retries an oversized answer, even a 503 that would otherwise be retried', async () => {
+    let hits = 0;
+    const big = createServer((req, res) => {
+      hits += 1;
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '0' });
+      res.end(JSON.stringify({ message: 'x'.repeat(5000) }));
+    });
+    await new Promise<void>((resolve) => big.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = new InfisicalClient({ baseUrl: `http://127.0.0.1:${(big.address() as AddressInfo).port}`, accessToken: 'test-token', maxResponseBytes: 1024, retry: { retries: 3, baseDelayMs: 1 } });
+      const error = await rejectionOf(client.secrets.list(where()));
+      expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', status: 503, limitBytes: 1024 });
+      expect(hits).toBe(1);
+    } finally {
+      big.closeAllConnections();
+      await new Promise<void>((resolve) => big.close(() => resolve()));
+    }
+  });
+
   it('takes maxResponseBytes from the client options', async () => {
     const client = await appClient(env.emu(), env.app(), { maxResponseBytes: 4000 });
     env.emu().faults.inject({ route: LIST, oversized: 4001, times: 1 });

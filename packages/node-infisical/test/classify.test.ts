@@ -18,6 +18,8 @@ import {
 const api = (status: number, serverMessage: string, serverError?: string) =>
   new InfisicalApiError({ status, serverError, serverMessage, reqId: undefined, method: 'POST', path: '/api/v1/auth/token/renew', retryAfter: undefined });
 
+const html = (status: number, htmlPage: boolean) => new InfisicalResponseError(status, 'POST', '/api/v1/events/subscribe/project-events', 'x', { htmlPage });
+
 describe('Function: classifiers', () => {
   it.each([
     [401, 'Failed to authorize: token usage limit reached'],
@@ -83,7 +85,6 @@ describe('Function: classifiers', () => {
   });
 
   it('isRouteNotFoundError: a 404 HTML page (standalone mode) yes; other HTML or bad bodies no', () => {
-    const html = (status: number, htmlPage: boolean) => new InfisicalResponseError(status, 'POST', '/api/v1/events/subscribe/project-events', 'x', { htmlPage });
     expect(isRouteNotFoundError(html(404, true))).toBe(true);
     expect(isRouteNotFoundError(html(404, false))).toBe(false);
     expect(isRouteNotFoundError(html(502, true))).toBe(false);

@@ -164,8 +164,9 @@ export class SecretsApi {
       throw new InfisicalValidationError('tagSlugs', 'must be an array of tag slugs');
     }
     const ifNoneMatch = options.ifNoneMatch;
-    if (ifNoneMatch !== undefined && (typeof ifNoneMatch !== 'string' || ifNoneMatch.trim() === '' || /[\r\n]/.test(ifNoneMatch))) {
-      throw new InfisicalValidationError('ifNoneMatch', "must be the etag of an earlier list (a single-line string), or left out");
+    // An ETag is printable ASCII; anything else would make fetch refuse the header (and look like a network error).
+    if (ifNoneMatch !== undefined && (typeof ifNoneMatch !== 'string' || !/^[\x21-\x7e][\x20-\x7e]*$/.test(ifNoneMatch))) {
+      throw new InfisicalValidationError('ifNoneMatch', 'must be the etag of an earlier list (printable ASCII), or left out');
     }
     const query = {
       recursive: flag('recursive', options.recursive),

@@ -14,7 +14,7 @@ import { scrub } from './redact.js';
  * }
  */
 export class InfisicalError extends Error {
-  /** Stable, machine-readable: `INVALID_ARGUMENT`, `HTTP_<status>`, a network code or `BAD_RESPONSE`. */
+  /** Stable, machine-readable: `INVALID_ARGUMENT`, `HTTP_<status>`, a network code, `BAD_RESPONSE`, `REDIRECT` or `RESPONSE_TOO_LARGE`. */
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -173,14 +173,87 @@ export class InfisicalResponseError extends InfisicalError {
   readonly method: string;
   /** Request path without the query string. */
   readonly path: string;
-  constructor(status: number, method: string, path: string, detail: string) {
+  /** The answer was an HTML page (a proxy, a login page, or the web app's own 404 page). */
+  readonly htmlPage: boolean;
+  constructor(status: number, method: string, path: string, detail: string, options: { htmlPage?: boolean } = {}) {
     super('BAD_RESPONSE', `Unexpected response to ${method} ${path} (HTTP ${status}): ${detail}`);
     this.name = 'InfisicalResponseError';
     this.status = status;
     this.method = method;
     this.path = path;
+    this.htmlPage = options.htmlPage ?? false;
   }
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), status: this.status, method: this.method, path: this.path };
+    return { ...super.toJSON(), status: this.status, method: this.method, path: this.path, htmlPage: this.htmlPage };
+  }
+}
+
+/**
+ * The server answered with a redirect (`code: 'REDIRECT'`). Redirects are never followed, so the
+ * access token, a login JWT or a client secret never reach another origin; `location` is only the
+ * target's origin (never its path or query), or undefined when the answer named none.
+ *
+ * @example
+ * catch (error) {
+ *   if (error instanceof InfisicalRedirectError) console.error(`set baseUrl to ${error.location ?? 'the final URL'}`);
+ * }
+ */
+export class InfisicalRedirectError extends InfisicalError {
+  declare readonly code: 'REDIRECT';
+  readonly status: number;
+  readonly method: string;
+  /** Request path without the query string. */
+  readonly path: string;
+  /** The origin the server pointed to (`https://host:port`), or undefined. */
+  readonly location: string | undefined;
+  constructor(status: number, method: string, path: string, location: string | undefined) {
+    const target = location ? `to ${location}` : 'without a usable Location';
+    super(
+      'REDIRECT',
+      `Infisical answered ${status} to ${method} ${path} with a redirect ${target}; redirects are not followed so credentials never leave baseUrl's origin. ` +
+        `Fix: set baseUrl (siteUrl) to the final URL${location ? `, e.g. ${location}` : ''} (often http:// to https:// or a changed host name).`,
+    );
+    this.name = 'InfisicalRedirectError';
+    this.status = status;
+    this.method = method;
+    this.path = path;
+    this.location = location;
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), status: this.status, method: this.method, path: this.path, location: this.location };
+  }
+}
+
+/**
+ * An answer larger than `maxResponseBytes` (`code: 'RESPONSE_TOO_LARGE'`): the body was cancelled,
+ * never buffered whole, and the request is not retried (the same request would get the same answer).
+ * Event streams raise it for an event or a line over their caps.
+ *
+ * @example
+ * catch (error) {
+ *   if (error instanceof InfisicalResponseTooLargeError) console.error(`raise maxResponseBytes above ${error.limitBytes}`);
+ * }
+ */
+export class InfisicalResponseTooLargeError extends InfisicalError {
+  declare readonly code: 'RESPONSE_TOO_LARGE';
+  readonly status: number;
+  readonly method: string;
+  /** Request path without the query string. */
+  readonly path: string;
+  /** The cap that was passed, in bytes. */
+  readonly limitBytes: number;
+  constructor(status: number, method: string, path: string, limitBytes: number, what = 'a body') {
+    super(
+      'RESPONSE_TOO_LARGE',
+      `Response to ${method} ${path} (HTTP ${status}) is too large: ${what} over ${limitBytes} bytes. Fix: raise maxResponseBytes if the folder really is that big, else check baseUrl points at Infisical.`,
+    );
+    this.name = 'InfisicalResponseTooLargeError';
+    this.status = status;
+    this.method = method;
+    this.path = path;
+    this.limitBytes = limitBytes;
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), status: this.status, method: this.method, path: this.path, limitBytes: this.limitBytes };
   }
 }

@@ -7,7 +7,7 @@ import { type } from 'arktype';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { InfisicalK8sError } from '@infisical-k8s/core';
 import { validateSecrets } from '../src/config/validate.js';
-import { harness, type Harness } from './helpers.js';
+import { harness, routes, type Harness } from './helpers.js';
 
 // eslint-disable-next-line typescript/no-explicit-any
 let h: Harness<any> | undefined;
@@ -293,5 +293,24 @@ describe('Engine: what a failing schema shows through logs, errors$, status and 
     expect('cause' in error).toBe(false);
     expectNoValue(seen, placeholder.seen, [TRICKY.PRIVATE_KEY]);
     expect(seen.join('\n')).not.toMatch(/SyntaxError|is not valid JSON/);
+  });
+});
+
+describe('Engine: a schema failure is permanent for those values', () => {
+  it('ready() rejects after the first attempt, no backoff retry follows, and the next poll picks up the fixed value', async () => {
+    const schema = z.object({ GREETING: z.string(), PORT: z.string().transform((s) => JSON.parse(s) as unknown) });
+    h = await harness({ provision: { secrets: { GREETING: 'hello', PORT: 'not json' } }, config: { push: false, schema, refreshIntervalMs: 60_000 } });
+    // Default initialRetries (5): a transient error would retry with backoff before ready() gives up.
+    const error = (await h.config.ready().catch((e: unknown) => e)) as InfisicalK8sError;
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(h.emu.counters.get(routes.list)).toBe(1);
+    // Backoff would have retried at 1, 2, 4, 8 and 16 s: nothing is fetched before the poll.
+    await h.clock!.advance(45_000);
+    expect(h.emu.counters.get(routes.list)).toBe(1);
+    h.emu.setSecret({ projectId: h.app.projectId, environment: 'prod', key: 'PORT', value: '8080' });
+    await h.clock!.advance(30_000);
+    expect(h.emu.counters.get(routes.list)).toBe(2);
+    expect(h.config.snapshot).toEqual({ GREETING: 'hello', PORT: 8080 });
+    expect(h.config.status.lastError).toBeUndefined();
   });
 });

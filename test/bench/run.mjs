@@ -13,6 +13,7 @@ import { createInfisicalConfig, ManualClock } from '@infisical-k8s/core';
 import { infisical } from '@infisical-k8s/express';
 import { InfisicalClient } from 'node-infisical';
 import { expressPair, fastifyPair, nestPair } from './servers.mjs';
+import { schemaErrors } from './schema-errors.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -28,7 +29,7 @@ const round = (n, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
 
 // `pnpm bench -- --only=memory,fleet` runs some sections; all by default.
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const SECTIONS = ['overhead', 'naive', 'coldstart', 'reads', 'latency', 'memory', 'fleet'];
+const SECTIONS = ['overhead', 'naive', 'coldstart', 'reads', 'latency', 'memory', 'fleet', 'schemaerrors'];
 for (const name of only ?? []) if (!SECTIONS.includes(name)) throw new Error(`--only: unknown section "${name}" (one of ${SECTIONS.join(', ')})`);
 const want = (section) => !only || only.includes(section);
 
@@ -343,6 +344,12 @@ try {
     await rm(fleetApp.projected.dir, { recursive: true, force: true });
     log(`7. fleet: ${JSON.stringify(results.fleet)}`);
   }
+
+  // 8. Building CONFIG_INVALID for many failing keys (linear, not quadratic).
+  if (want('schemaerrors')) {
+    results.schemaErrors = await schemaErrors({ root, quick });
+    log(`8. schema errors: ${JSON.stringify(results.schemaErrors)}`);
+  }
 } finally {
   loader.kill();
   await emu.close();
@@ -371,6 +378,7 @@ const rows = [
   r.fleet && ['fleet: requests per client per minute', `${r.fleet.requestsPerClientPerMinute}`],
   r.fleet && ['fleet, last 30 min: busiest second / mean', `${r.fleet.lastHalfHourPerSecond.max} / ${r.fleet.lastHalfHourPerSecond.mean} (independent arrivals: ~${r.fleet.lastHalfHourPerSecond.randomFleetMax})`],
   r.fleet && ['fleet, first minute: busiest second', `${r.fleet.firstMinuteMaxPerSecond}`],
+  r.schemaErrors && ['CONFIG_INVALID for 20,000 failing keys', `${r.schemaErrors.medianMs[20000]} ms (${r.schemaErrors.nsPerKeyAt20000} ns/key; 20k vs 5k keys: ${r.schemaErrors.growth20000Over5000}x, linear = 4x)`],
 ].filter(Boolean);
 console.log(`\n${'figure'.padEnd(56)} value`);
 for (const [k, v] of rows) console.log(`${k.padEnd(56)} ${v}`);

@@ -266,7 +266,9 @@ class Engine<T> implements InfisicalConfig<T> {
     } catch (error) {
       const typed = isInfisicalK8sError(error) ? error : toInfisicalK8sError(error, { phase: 'fetch', siteUrl: this.#o.siteUrl });
       this.#report(typed);
-      this.#scheduleRetry();
+      // The schema refuses these values: retrying them cannot help, the next poll or push refetches them.
+      if (typed.code === 'CONFIG_INVALID') this.#schedulePoll();
+      else this.#scheduleRetry();
       throw typed;
     }
   }

@@ -50,7 +50,8 @@ export class ReadyWaiters<T> {
 
   attemptFailed(error: InfisicalK8sError): void {
     for (const waiter of this.#waiters) {
-      waiter.attemptsLeft -= 1;
+      // Values that fail the schema fail it again: the boot fails now rather than after initialRetries.
+      waiter.attemptsLeft = error.code === 'CONFIG_INVALID' ? 0 : waiter.attemptsLeft - 1;
       if (waiter.attemptsLeft <= 0) {
         this.#remove(waiter);
         waiter.reject(error);

@@ -9,13 +9,17 @@ function scrubTokens(text: string): string {
 }
 
 /**
- * One failing key of a schema, with a message scrubbed of every fetched value.
+ * One failing key of a schema: its path and the kind of issue, built from the schema library's issue codes
+ * (`invalid_format email`, `invalid_type (expected number)`, `missing`, `threw`), never from its messages,
+ * which quote values.
  *
  * @example
  * error.issues?.forEach(({ path, message }) => console.error(`${path}: ${message}`));
  */
 export interface ConfigIssue {
+  /** The key (`DATABASE_URL`), dotted for nested schemas (`CREDENTIALS.private_key`). */
   path: string;
+  /** The kind of issue, in the library's vocabulary; never derived from the value. */
   message: string;
 }
 

@@ -8,7 +8,10 @@ const FALLBACK_MARKER = '█';
  * Replaces every occurrence of any of `secrets` (of two characters or more) in `text` with `[redacted]`, longest
  * first so a value that contains another goes whole. If a value would survive (it overlaps the marker, like
  * `act`, or re-forms across a replacement), a one-character marker is used instead; the result never contains
- * any of the values. Use it on anything that might echo a secret before it reaches a log.
+ * any of the values. Use it on anything that might echo a secret before it reaches a log. It is a last resort,
+ * not how core keeps values out of its own errors: text that quotes a value escaped (JSON, URL) keeps it, and a
+ * short value garbles the words around it (`in` in `Invalid input`), which shows it; core writes its texts from
+ * key paths and codes instead.
  *
  * @example
  * logger.warn(redact(`upstream said: ${body}`, Object.values(config.snapshot)));

@@ -4,8 +4,8 @@
  * apiserver's serviceaccount/util.go), over HTTPS with real RS256 tokens and a hand-moved clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '@infisical-k8s/emulator';
-import { ManualClock, claims, kube } from './helpers.js';
+import { provision, startEmulator, type Emulator } from '@infisical-k8s/emulator';
+import { ManualClock, claims, kube, login } from './helpers.js';
 
 const REVIEWS = '/apis/authentication.k8s.io/v1/tokenreviews';
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -118,5 +118,16 @@ describe('TokenReview body', () => {
     const res = await kube(emu, 'GET', '/version');
     expect(Object.keys(res.body)).toEqual(['major', 'minor', 'gitVersion', 'gitCommit', 'gitTreeState', 'buildDate', 'goVersion', 'compiler', 'platform']);
     expect(res.body).toMatchObject({ gitVersion: 'v1.31.0', gitTreeState: 'clean', compiler: 'gc', goVersion: 'go1.22.5' });
+  });
+});
+
+describe('Infisical Kubernetes Auth against the API server it reviews with', () => {
+  it("provision() with allowedAudience '' mounts a token for the API server's audiences, and the login passes", async () => {
+    const app = await provision(emu, { allowedAudience: '' });
+    expect(claims(app.projected.current()).aud).toEqual([ISSUER]);
+    expect((await login(emu, app.identityId, app.projected.current())).status).toBe(200);
+    // The seed's `infisical` token is what a real cluster refuses here.
+    const refused = await login(emu, app.identityId, emu.kubernetes.issueToken());
+    expect(refused.body).toMatchObject({ statusCode: 401, error: 'KubernetesTokenReviewError', message: `[invalid bearer token, token audiences ["infisical"] is invalid for the target audiences ["${ISSUER}"]]` });
   });
 });

@@ -54,6 +54,12 @@ export interface StartEmulatorOptions {
   rateLimit?: false | { readLimit?: number; writeLimit?: number; secretsLimit?: number };
   /** How long Infisical waits for the Kubernetes API (TokenReview, `/version`). Default 10 000, the server's. */
   kubernetesTimeoutMs?: number;
+  /**
+   * The Kubernetes API server's own audiences (kube-apiserver `--api-audiences`): a TokenReview without
+   * `spec.audiences` checks these, and so does the API server for the bearer that calls it.
+   * Default: the issuer, `https://kubernetes.default.svc.cluster.local`, as kube-apiserver defaults it.
+   */
+  kubernetesApiAudiences?: string[];
 }
 
 /**
@@ -80,7 +86,9 @@ export interface Emulator {
     /** Pass as `caCert`. */
     caCert: string;
     issuer: string;
-    /** A year-long token of `default/infisical-token-reviewer`, bound to `system:auth-delegator`. */
+    /** The API server's own audiences (see `kubernetesApiAudiences`). Mint a token for one of them to call the API server with it. */
+    apiAudiences: string[];
+    /** A year-long token of `default/infisical-token-reviewer` for the API server's audiences, bound to `system:auth-delegator`. */
     tokenReviewerJwt: string;
     /** Mints an RS256 service-account token (synchronously; `await` on it is harmless). */
     issueToken(options?: IssueTokenOptions): string;
@@ -125,7 +133,8 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const counters = new Counters();
   const faults = new Faults();
 
-  const kubernetes = await startKubernetesApi({ issuer, authDelegators, counters, faults, tls: serverTls, host, port: options.kubernetesPort ?? 0 });
+  const apiAudiences = options.kubernetesApiAudiences?.length ? [...options.kubernetesApiAudiences] : [issuer.issuer];
+  const kubernetes = await startKubernetesApi({ issuer, apiAudiences, authDelegators, counters, faults, tls: serverTls, host, port: options.kubernetesPort ?? 0 });
 
   const state = new InfisicalState();
   const tokens = new AccessTokens(state, { clock, maxTokenAgeSeconds: options.maxTokenAgeSeconds ?? 7_776_000 });
@@ -199,7 +208,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const clientSecret = randomBytes(32).toString('hex');
   state.universalAuth.set(clientId, { identityId: adminIdentity.id, clientSecret });
   const adminToken = await tokens.issue(adminIdentity, 'universal-auth', { ttl: 0, maxTtl: 0, numUsesLimit: 0 }, {}, true);
-  const tokenReviewerJwt = issuer.issue({ namespace: 'default', name: 'infisical-token-reviewer', audience: issuer.issuer, expirationSeconds: 365 * 24 * 3600 });
+  const tokenReviewerJwt = issuer.issue({ namespace: 'default', name: 'infisical-token-reviewer', audience: apiAudiences, expirationSeconds: 365 * 24 * 3600 });
 
   const projectedTokens = new Set<ProjectedTokenHandle>();
   let closed = false;
@@ -212,6 +221,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       host: kubernetes.url,
       caCert: ca.cert,
       issuer: issuer.issuer,
+      apiAudiences: [...apiAudiences],
       tokenReviewerJwt,
       issueToken: (o) => issuer.issue(o),
       bindAuthDelegator: (namespace, name) => void authDelegators.add(`${namespace}/${name}`),

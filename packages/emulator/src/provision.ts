@@ -21,6 +21,7 @@ export interface ProvisionOptions {
   secretPath?: string;
   allowedNamespaces?: string;
   allowedNames?: string;
+  /** Default `infisical`. With `''` no audience is sent, so the projected token is minted for the API server's own audiences, as a cluster's default token is. */
   allowedAudience?: string;
   accessTokenTTL?: number;
   accessTokenMaxTTL?: number;
@@ -120,7 +121,9 @@ export async function provision(emu: Emulator, options: ProvisionOptions = {}): 
   emu.addIdentityToProject(project.id, identity.id, options.role ?? 'viewer');
   if (options.secrets) emu.setSecrets(project.id, environment, options.secrets, secretPath);
   const dir = options.tokenDir ?? (await mkdtemp(join(tmpdir(), 'infisical-k8s-token-')));
-  const projected = await emu.writeProjectedToken(dir, options.token);
+  // A review without audiences checks the API server's own, so only a token for them can pass.
+  const token = options.allowedAudience === '' && options.token?.audience === undefined ? { ...options.token, audience: emu.kubernetes.apiAudiences } : options.token;
+  const projected = await emu.writeProjectedToken(dir, token);
   return {
     identityId: identity.id,
     projectId: project.id,

@@ -214,7 +214,7 @@ describe('Route: POST /api/v1/auth/kubernetes-auth/identities/:identityId (attac
   });
 
   it('answers 400 TokenReviewerPermissionError for a reviewer without system:auth-delegator', async () => {
-    const { res } = await attach({ tokenReviewerJwt: emu.kubernetes.issueToken({ name: 'unbound' }) });
+    const { res } = await attach({ tokenReviewerJwt: emu.kubernetes.issueToken({ name: 'unbound', audience: emu.kubernetes.apiAudiences }) });
     expect(res.body).toMatchObject({
       statusCode: 400,
       error: 'TokenReviewerPermissionError',

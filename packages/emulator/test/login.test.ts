@@ -78,9 +78,14 @@ describe('Route: POST /api/v1/auth/kubernetes-auth/login', () => {
     emu.counters.reset();
     await login(emu, app.identityId, emu.kubernetes.issueToken());
     expect(emu.counters.get(REVIEWS)).toBe(1);
-    // Without an allowed audience, a token of any audience passes: no audiences were sent.
-    const anyAudience = await appWith({ allowedAudience: '' });
-    expect((await login(emu, anyAudience, emu.kubernetes.issueToken({ audience: 'vault' }))).status).toBe(200);
+    // Without an allowed audience no audiences are sent, so the API server checks its own, as a real cluster does.
+    const noAudience = await appWith({ allowedAudience: '' });
+    expect((await login(emu, noAudience, emu.kubernetes.issueToken({ audience: 'vault' }))).body).toMatchObject({
+      statusCode: 401,
+      error: 'KubernetesTokenReviewError',
+      message: '[invalid bearer token, token audiences ["vault"] is invalid for the target audiences ["https://kubernetes.default.svc.cluster.local"]]',
+    });
+    expect((await login(emu, noAudience, emu.kubernetes.issueToken({ audience: emu.kubernetes.apiAudiences }))).status).toBe(200);
   });
 
   it('answers 422 without a jwt, and 404 when Kubernetes Auth is not configured', async () => {
@@ -97,9 +102,9 @@ describe('Route: POST /api/v1/auth/kubernetes-auth/login', () => {
 
   it('passes the TokenReview status.error through verbatim as 401 KubernetesTokenReviewError', async () => {
     const token = emu.kubernetes.issueToken({ expirationSeconds: 600 });
-    clock.advance(601);
+    clock.advance(661); // past exp and the API server's 60 s leeway
     const expired = await login(emu, app.identityId, token);
-    expect(expired.body).toMatchObject({ statusCode: 401, error: 'KubernetesTokenReviewError', message: expect.stringMatching(/^\[invalid bearer token, .*expired/) });
+    expect(expired.body).toMatchObject({ statusCode: 401, error: 'KubernetesTokenReviewError', message: '[invalid bearer token, service account token has expired]' });
     const foreign = await login(emu, app.identityId, emu.kubernetes.issueToken({ signedWith: 'foreign' }));
     expect(foreign.body).toMatchObject({ statusCode: 401, error: 'KubernetesTokenReviewError', message: expect.stringMatching(/^\[invalid bearer token, /) });
     const wrongAudience = await login(emu, app.identityId, emu.kubernetes.issueToken({ audience: 'vault' }));
@@ -140,7 +145,10 @@ describe('Route: POST /api/v1/auth/kubernetes-auth/login', () => {
 
   it('uses the caller token as reviewer when none is stored: it needs system:auth-delegator', async () => {
     const identityId = await appWith({ tokenReviewerJwt: undefined, allowedNames: 'self-reviewing' });
-    const jwt = emu.kubernetes.issueToken({ name: 'self-reviewing' });
+    // Only a token that is also for the API server's audience can call the API server.
+    const appOnly = await login(emu, identityId, emu.kubernetes.issueToken({ name: 'self-reviewing' }));
+    expect(appOnly.body).toMatchObject({ statusCode: 401, error: 'KubernetesTokenReviewerUnauthorized', message: 'Unauthorized' });
+    const jwt = emu.kubernetes.issueToken({ name: 'self-reviewing', audience: ['infisical', ...emu.kubernetes.apiAudiences] });
     const denied = await login(emu, identityId, jwt);
     expect(denied.body).toMatchObject({
       statusCode: 401,
@@ -154,14 +162,14 @@ describe('Route: POST /api/v1/auth/kubernetes-auth/login', () => {
 
   it('answers 401 KubernetesTokenReviewerForbidden when the stored reviewer loses its binding', async () => {
     emu.kubernetes.bindAuthDelegator('default', 'temp-reviewer');
-    const identityId = await appWith({ tokenReviewerJwt: emu.kubernetes.issueToken({ name: 'temp-reviewer', expirationSeconds: 86_400 }) });
+    const identityId = await appWith({ tokenReviewerJwt: emu.kubernetes.issueToken({ name: 'temp-reviewer', audience: emu.kubernetes.apiAudiences, expirationSeconds: 86_400 }) });
     emu.kubernetes.unbindAuthDelegator('default', 'temp-reviewer');
     expect((await login(emu, identityId, emu.kubernetes.issueToken())).body).toMatchObject({ statusCode: 401, error: 'KubernetesTokenReviewerForbidden' });
   });
 
   it('answers 401 KubernetesTokenReviewerUnauthorized when the stored reviewer has expired', async () => {
-    const identityId = await appWith({ tokenReviewerJwt: emu.kubernetes.issueToken({ name: 'infisical-token-reviewer', expirationSeconds: 600 }) });
-    clock.advance(601);
+    const identityId = await appWith({ tokenReviewerJwt: emu.kubernetes.issueToken({ name: 'infisical-token-reviewer', audience: emu.kubernetes.apiAudiences, expirationSeconds: 600 }) });
+    clock.advance(661);
     expect((await login(emu, identityId, emu.kubernetes.issueToken())).body).toMatchObject({ statusCode: 401, error: 'KubernetesTokenReviewerUnauthorized', message: 'Unauthorized' });
   });
 

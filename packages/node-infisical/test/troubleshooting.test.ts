@@ -24,7 +24,7 @@ describe('Troubleshooting: 401 Unauthorized (invalid or expired service-account 
     try {
       const error = await loginWith(jwt);
       expect(error).toMatchObject({ status: 401, code: 'HTTP_401', serverError: 'KubernetesTokenReviewError' });
-      expect(error.serverMessage).toContain('token is expired');
+      expect(error.serverMessage).toBe('[invalid bearer token, service account token has expired]');
       expect(error.hint).toContain('re-read the projected token file');
       expect(error.message).toContain('Fix:');
     } finally {

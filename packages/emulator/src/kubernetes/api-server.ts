@@ -2,6 +2,7 @@ import { Router } from '../http/router.js';
 import { HttpError, startServer, type RunningServer } from '../http/server.js';
 import type { Counters, Faults } from '../http/faults.js';
 import type { ServiceAccountIssuer } from './issuer.js';
+import { TokenRejected } from './token-review.js';
 
 /** A Kubernetes `Status` body, as the API server sends on errors. */
 function status(code: number, reason: string, message: string) {
@@ -16,6 +17,8 @@ function bearer(headers: Record<string, string | string[] | undefined>): string 
 
 export interface KubernetesApiOptions {
   issuer: ServiceAccountIssuer;
+  /** The API server's own audiences (`--api-audiences`): asked for when a review names none, and demanded of callers. */
+  apiAudiences: readonly string[];
   /** `namespace/name` of accounts bound to system:auth-delegator. */
   authDelegators: Set<string>;
   counters: Counters;
@@ -26,27 +29,43 @@ export interface KubernetesApiOptions {
 }
 
 /**
+ * `GET /version` of kube-apiserver v1.31.0 (version.Info, every field), the release whose
+ * authentication behaviour the emulator follows.
+ */
+export const KUBERNETES_VERSION = {
+  major: '1',
+  minor: '31',
+  gitVersion: 'v1.31.0',
+  gitCommit: '9edcffcde5595e8a5b1a35f88c421764e575afce',
+  gitTreeState: 'clean',
+  buildDate: '2024-08-13T07:28:49Z',
+  goVersion: 'go1.22.5',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+} as const;
+
+const unauthorized = () => new HttpError(401, status(401, 'Unauthorized', 'Unauthorized'));
+
+/**
  * The two API-server endpoints Infisical calls: `GET /version` (probed at attach time) and the
- * TokenReview API. The caller must itself present a valid service-account token bound to
- * `system:auth-delegator`, as RBAC demands of a real reviewer.
+ * TokenReview API. The caller must itself present a valid service-account token for the API server's
+ * audiences, bound to `system:auth-delegator`, as authentication and RBAC demand of a real reviewer.
  */
 export async function startKubernetesApi(options: KubernetesApiOptions): Promise<RunningServer> {
-  const { issuer, authDelegators } = options;
+  const { issuer, authDelegators, apiAudiences } = options;
   const router = new Router();
 
-  router.on('GET', '/version', () => ({
-    status: 200,
-    body: { major: '1', minor: '31', gitVersion: 'v1.31.0-infisical-k8s-emulator', platform: 'linux/amd64' },
-  }));
+  router.on('GET', '/version', () => ({ status: 200, body: { ...KUBERNETES_VERSION } }));
 
-  router.on('POST', '/apis/authentication.k8s.io/v1/tokenreviews', async (req) => {
+  router.on('POST', '/apis/authentication.k8s.io/v1/tokenreviews', (req) => {
     const callerToken = bearer(req.headers);
-    if (!callerToken) throw new HttpError(401, status(401, 'Unauthorized', 'Unauthorized'));
+    if (!callerToken) throw unauthorized();
     let caller;
     try {
-      caller = await issuer.verify(callerToken);
+      // A request's bearer is authenticated for the API server's own audiences only.
+      caller = issuer.verify(callerToken, [], apiAudiences);
     } catch {
-      throw new HttpError(401, status(401, 'Unauthorized', 'Unauthorized'));
+      throw unauthorized();
     }
     if (!authDelegators.has(`${caller.namespace}/${caller.name}`)) {
       throw new HttpError(
@@ -60,33 +79,32 @@ export async function startKubernetesApi(options: KubernetesApiOptions): Promise
     }
     const body = (req.body ?? {}) as { spec?: { token?: unknown; audiences?: unknown } };
     const token = typeof body.spec?.token === 'string' ? body.spec.token : '';
+    if (!token) throw new HttpError(400, status(400, 'BadRequest', 'token is required for TokenReview in authentication'));
     const wanted = Array.isArray(body.spec?.audiences) ? (body.spec.audiences as unknown[]).filter((a): a is string => typeof a === 'string') : [];
     const review = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', metadata: { creationTimestamp: null }, spec: body.spec ?? {} };
+    let reviewed;
     try {
-      const reviewed = await issuer.verify(token);
-      const audiences = wanted.length > 0 ? reviewed.audiences.filter((a) => wanted.includes(a)) : reviewed.audiences;
-      if (wanted.length > 0 && audiences.length === 0) {
-        return { status: 201, body: { ...review, status: { user: {}, error: '[invalid bearer token, token audiences ' + JSON.stringify(reviewed.audiences) + ' is invalid for the target audiences ' + JSON.stringify(wanted) + ']' } } };
-      }
-      return {
-        status: 201,
-        body: {
-          ...review,
-          status: {
-            authenticated: true,
-            user: {
-              username: `system:serviceaccount:${reviewed.namespace}:${reviewed.name}`,
-              uid: reviewed.uid,
-              groups: ['system:serviceaccounts', `system:serviceaccounts:${reviewed.namespace}`, 'system:authenticated'],
-            },
-            audiences,
-          },
-        },
-      };
+      reviewed = issuer.verify(token, wanted, apiAudiences);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : 'invalid token';
-      return { status: 201, body: { ...review, status: { user: {}, error: `[invalid bearer token, ${reason}]` } } };
+      if (!(error instanceof TokenRejected)) throw error;
+      return { status: 201, body: { ...review, status: { user: {}, error: error.statusError() } } };
     }
+    return {
+      status: 201,
+      body: {
+        ...review,
+        status: {
+          authenticated: true,
+          user: {
+            username: `system:serviceaccount:${reviewed.namespace}:${reviewed.name}`,
+            uid: reviewed.uid,
+            groups: ['system:serviceaccounts', `system:serviceaccounts:${reviewed.namespace}`, 'system:authenticated'],
+            ...(Object.keys(reviewed.extra).length > 0 ? { extra: reviewed.extra } : {}),
+          },
+          ...(reviewed.audiences.length > 0 ? { audiences: reviewed.audiences } : {}),
+        },
+      },
+    };
   });
 
   return startServer(

@@ -1,7 +1,10 @@
-import { createPublicKey, generateKeyPair, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPair, generateKeyPairSync, randomUUID, sign, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import { jwtVerify, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { seconds, type EmulatorClock } from '../clock.js';
+import { TokenRejected, checkAudiences, checkLifetime, readClaims, userExtra, type ReviewedToken } from './token-review.js';
+
+export type { ReviewedToken } from './token-review.js';
 
 /**
  * What a service-account token is minted for. Defaults mirror the seed's manifests.
@@ -18,8 +21,12 @@ export interface IssueTokenOptions {
   audience?: string | string[];
   /** Lifetime; default 3600. */
   expirationSeconds?: number;
+  /** Binds the token to a pod (its name and uid land in the reviewed user's `extra`). */
   podName?: string;
   podUid?: string;
+  /** The pod's node, carried by pod-bound tokens as the kubelet's are (default `infisical-k8s-emulator-node`). */
+  nodeName?: string;
+  nodeUid?: string;
   serviceAccountUid?: string;
   /** `foreign`: signed by a key the cluster does not trust. */
   signedWith?: 'cluster' | 'foreign';
@@ -52,18 +59,14 @@ async function newKeyPair(): Promise<KeyPair> {
 
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-export interface ReviewedToken {
-  namespace: string;
-  name: string;
-  uid: string;
-  audiences: string[];
-}
+const DEFAULT_NODE = 'infisical-k8s-emulator-node';
 
 /** The cluster's service-account token issuer: RS256 keys, kubelet-shaped projected tokens, verification. */
 export class ServiceAccountIssuer {
   readonly issuer: string;
   readonly #clock: EmulatorClock;
   readonly #accountUids = new Map<string, string>();
+  readonly #nodeUids = new Map<string, string>();
   #keys: KeyPair[];
   #foreign: KeyPair | undefined;
 
@@ -97,6 +100,15 @@ export class ServiceAccountIssuer {
     return uid;
   }
 
+  #nodeUid(name: string): string {
+    let uid = this.#nodeUids.get(name);
+    if (!uid) {
+      uid = randomUUID();
+      this.#nodeUids.set(name, uid);
+    }
+    return uid;
+  }
+
   /** A token shaped like the kubelet's projected ones (claims in the API server's order). */
   issue(options: IssueTokenOptions = {}): string {
     const namespace = options.namespace ?? 'default';
@@ -104,6 +116,9 @@ export class ServiceAccountIssuer {
     const audience = options.audience ?? 'infisical';
     const now = seconds(this.#clock);
     const key = options.signedWith === 'foreign' ? this.#foreignKey() : this.#keys[0]!;
+    const podBound = Boolean(options.podName || options.podUid);
+    const nodeName = options.nodeName ?? DEFAULT_NODE;
+    // go-jose merges claims through a map, so keys come out sorted: namespace, node, pod, serviceaccount.
     const claims = {
       aud: Array.isArray(audience) ? audience : [audience],
       exp: now + (options.expirationSeconds ?? 3600),
@@ -112,7 +127,9 @@ export class ServiceAccountIssuer {
       jti: randomUUID(),
       'kubernetes.io': {
         namespace,
-        ...(options.podName || options.podUid ? { pod: { name: options.podName ?? `${name}-pod`, uid: options.podUid ?? randomUUID() } } : {}),
+        // Since Kubernetes 1.30 (ServiceAccountTokenPodNodeInfo) a pod-bound token names the pod's node too.
+        ...(podBound ? { node: { name: nodeName, uid: options.nodeUid ?? this.#nodeUid(nodeName) } } : {}),
+        ...(podBound ? { pod: { name: options.podName ?? `${name}-pod`, uid: options.podUid ?? randomUUID() } } : {}),
         serviceaccount: { name, uid: options.serviceAccountUid ?? this.accountUid(namespace, name) },
       },
       nbf: now,
@@ -122,41 +139,27 @@ export class ServiceAccountIssuer {
     return `${input}.${sign('sha256', Buffer.from(input), key.privateKey).toString('base64url')}`;
   }
 
-  /** Verifies signature, issuer and lifetime against the emulator clock. Throws with a kube-apiserver-like reason. */
-  async verify(token: string): Promise<ReviewedToken> {
-    let lastError: unknown;
-    for (const key of this.#keys) {
-      try {
-        const { payload } = await jwtVerify(token, key.publicKey, {
-          issuer: this.issuer,
-          algorithms: ['RS256'],
-          currentDate: new Date(this.#clock.now()),
-          clockTolerance: 0,
-        });
-        const sub = String(payload.sub ?? '');
-        const parts = sub.split(':');
-        const k8s = (payload['kubernetes.io'] ?? {}) as { namespace?: string; serviceaccount?: { name?: string; uid?: string } };
-        const aud = payload.aud === undefined ? [] : Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-        return {
-          namespace: k8s.namespace ?? parts[2] ?? '',
-          name: k8s.serviceaccount?.name ?? parts[3] ?? '',
-          uid: k8s.serviceaccount?.uid ?? '',
-          audiences: aud,
-        };
-      } catch (error) {
-        lastError = error;
-        const code = (error as { code?: string }).code;
-        if (code === 'ERR_JWT_EXPIRED') throw new Error('square/go-jose/jwt: validation failed, token is expired (exp)', { cause: error });
-        if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
-          const claim = (error as { claim?: string }).claim;
-          const reason = claim === 'nbf' ? 'token not valid yet (nbf)' : claim === 'iss' ? 'invalid issuer claim (iss)' : `invalid ${claim} claim`;
-          throw new Error(`square/go-jose/jwt: validation failed, ${reason}`, { cause: error });
-        }
-      }
-    }
-    const code = (lastError as { code?: string } | undefined)?.code;
-    if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') throw new Error('square/go-jose: error in cryptographic primitive', { cause: lastError });
-    throw new Error('token is not a valid JWT', { cause: lastError });
+  /**
+   * Authenticates a token as kube-apiserver's service-account authenticator does, in its order: issuer
+   * (a token of another issuer, or not a JWT, is simply not recognised), signature, audiences (the
+   * requested ones, else the API server's own), then lifetime with go-jose's 60 s leeway. Throws
+   * {@link TokenRejected}; its `reason` is the authenticator's own text.
+   */
+  verify(token: string, requestedAudiences: readonly string[], apiAudiences: readonly string[]): ReviewedToken {
+    const parsed = readClaims(token, this.issuer);
+    const signed = parsed.alg === 'RS256' && this.#keys.some((key) => verifySignature('sha256', Buffer.from(parsed.signingInput), key.publicKey, parsed.signature));
+    if (!signed) throw new TokenRejected('square/go-jose: error in cryptographic primitive');
+    const { claims } = parsed;
+    const audiences = checkAudiences(claims.aud, requestedAudiences, apiAudiences);
+    checkLifetime(claims, this.#clock.now());
+    const k8s = claims['kubernetes.io'];
+    return {
+      namespace: k8s.namespace,
+      name: k8s.serviceaccount.name,
+      uid: k8s.serviceaccount.uid,
+      audiences,
+      extra: userExtra(claims),
+    };
   }
 
   jwks(): { keys: JWK[] } {

@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, provision, type Emulator, type Provisioned } from '@infisical-k8s/emulator';
+import { createInfisicalConfig, ManualClock } from '@infisical-k8s/core';
+import { captureLogger, routes } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -49,4 +51,33 @@ describe('The event loop', () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({ greeting: 'hello', mode: 'push' });
   }, 90_000);
+
+  it('holding the process for an awaited refresh() leaves nothing to reject unhandled when nobody awaits it', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const clock = new ManualClock();
+    const config = createInfisicalConfig({
+      siteUrl: emu.infisicalUrl,
+      kubernetesAuth: { identityId: app.identityId, tokenPath: app.projected.path },
+      secrets: { projectId: app.projectId, environment: app.environment },
+      push: false,
+      logger: captureLogger(),
+      clock,
+      client: { retry: false },
+    });
+    try {
+      await clock.advance(0);
+      await config.ready();
+      emu.faults.inject({ route: routes.list, status: 500, times: 1 });
+      void config.refresh();
+      await clock.advance(0);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(config.status.lastError).toMatchObject({ code: 'SERVER_ERROR' });
+    } finally {
+      await config.close();
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
 });

@@ -16,8 +16,13 @@ export function unrefPool(tls: { ca: string | Buffer | undefined; rejectUnauthor
   });
 }
 
-/** Keeps the process alive until `work` settles (every socket and timer of core is unref'd). */
+/**
+ * Keeps the process alive until `work` settles (every socket and timer of core is unref'd). The promise returned
+ * counts as handled, as `work` did: a caller that drops a failed `refresh()` gets no unhandled rejection.
+ */
 export function holdOpen<T>(work: Promise<T>): Promise<T> {
   const hold = setInterval(() => undefined, 60_000);
-  return work.finally(() => clearInterval(hold));
+  const held = work.finally(() => clearInterval(hold));
+  held.catch(() => undefined);
+  return held;
 }

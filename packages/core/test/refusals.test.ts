@@ -207,6 +207,15 @@ describe('siteUrl checks at start', () => {
     expect(local.lines.filter((l) => l.includes('plain http://'))).toEqual([]);
   });
 
+  it('http:// against an HTTPS server (which just closes the connection) names https:// as the likely fix', async () => {
+    h = await harness({ emulator: { infisicalTls: true }, config: { push: false, tls: { ca: '' } } });
+    const config = second({ siteUrl: h.emu.infisicalUrl.replace('https:', 'http:'), initialRetries: 1 });
+    const error = (await rejectedAtOnce(config)) as InfisicalK8sError;
+    await config.close();
+    expect(error.code).toBe('INFISICAL_UNREACHABLE');
+    expect(error.hint).toMatch(/if this port serves HTTPS .*use https:\/\//);
+  });
+
   it('https:// against a plain HTTP server says so, not "pass a CA"', async () => {
     h = await harness({ config: { push: false } });
     await h.config.ready();

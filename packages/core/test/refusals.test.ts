@@ -86,6 +86,16 @@ describe('Permanent refusals reject ready() at once', () => {
     await invalid.close();
   });
 
+  it('an unknown identity (IDENTITY_NOT_FOUND) rejects at the first login', async () => {
+    h = await harness({ config: { push: false } });
+    await h.config.ready();
+    const logins = h.emu.counters.get(routes.login);
+    const unknown = second({ kubernetesAuth: { identityId: randomUUID(), tokenPath: h.app.projected.path } });
+    expect(await rejectedAtOnce(unknown)).toMatchObject({ code: 'IDENTITY_NOT_FOUND' });
+    expect(h.emu.counters.get(routes.login)).toBe(logins + 1);
+    await unknown.close();
+  });
+
   it('a transient failure still gets initialRetries attempts', async () => {
     h = await harness({ config: { push: false } });
     await h.config.ready();

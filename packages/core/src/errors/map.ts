@@ -130,6 +130,8 @@ export function toInfisicalK8sError(error: unknown, ctx: FailureContext): Infisi
       },
     );
   }
+  // The message match is this branch's client (an InfisicalResponseError "body larger than N bytes"); the client
+  // branch's typed error makes it unnecessary.
   const oversized =
     error instanceof InfisicalError &&
     (error.code === 'RESPONSE_TOO_LARGE' || (error instanceof InfisicalResponseError && /body larger than \d+ bytes/.test(error.message)));

@@ -75,7 +75,10 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-/** The router's answer for a route the server does not have (servers older than event subscriptions). */
+/**
+ * The router's answer for a route the server does not have (servers older than event subscriptions).
+ * node-infisical (client branch) adds isRouteNotFoundError(error) with this rule: use it after the merge.
+ */
 function isRouteNotFound(error: InfisicalApiError): boolean {
   return error.status === 404 && /^Route \S+ not found/.test(error.serverMessage);
 }

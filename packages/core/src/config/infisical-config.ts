@@ -1,7 +1,6 @@
 import { inspect } from 'node:util';
 import { BehaviorSubject, Subject, filter, type Observable } from 'rxjs';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { Agent } from 'undici';
 import { InfisicalApiError, InfisicalClient, InfisicalError } from 'node-infisical';
 import { ManualClock, type ClockTimer } from '../clock/clock.js';
 import { InfisicalK8sError, isInfisicalK8sError } from '../errors/error.js';
@@ -10,12 +9,13 @@ import { resolveOptions, type ResolvedOptions } from '../options/resolve.js';
 import type { InfisicalConfigOptions } from '../options/types.js';
 import { TokenManager } from '../token/token-manager.js';
 import { TokenFileWatcher } from '../token/token-file-watcher.js';
-import { SecretSources, type WithToken } from '../secrets/secret-source.js';
+import { SecretSources, type FetchedSource, type WithToken } from '../secrets/secret-source.js';
 import { PushSubscription } from '../secrets/push.js';
 import { backoffDelay, jittered } from '../util/backoff.js';
 import { changedKeys, deepFreeze } from './snapshot.js';
 import { validateSecrets } from './validate.js';
 import { ReadyWaiters } from './ready-waiters.js';
+import { holdOpen, unrefPool } from './pool.js';
 import type { ConfigChange, ConfigOutput, ConfigStatus, InfisicalConfig, ReadinessReport, RefreshReason } from './types.js';
 
 /** While push is up, polling only backs it up: this many times the interval. */
@@ -55,14 +55,18 @@ class Engine<T> implements InfisicalConfig<T> {
   #lastError: ConfigStatus['lastError'];
   /** Codes already logged since the last success: an outage logs once, not once per retry. */
   readonly #loggedCodes = new Set<string>();
+  /** Sources loaded at least once (an empty first load is worth a warning, a later one is not). */
+  readonly #loadedSources = new Set<string>();
+  readonly #warnedCollisions = new Set<string>();
   readonly #busy = new Set<Promise<unknown>>();
-  #agent = new Agent();
+  #agent: ReturnType<typeof unrefPool>;
   #revoking = false;
   #detachIdle: (() => void) | undefined;
 
   constructor(options: ResolvedOptions, schema: StandardSchemaV1 | undefined) {
     this.#o = options;
     this.#schema = schema;
+    this.#agent = unrefPool(options);
     this.#client = new InfisicalClient({
       baseUrl: options.siteUrl,
       // Present but undefined: the client must not adopt INFISICAL_TOKEN from the environment (it would be
@@ -75,12 +79,18 @@ class Engine<T> implements InfisicalConfig<T> {
         ? { tls: { ...(options.ca !== undefined ? { ca: options.ca } : {}), rejectUnauthorized: options.rejectUnauthorized } }
         : {}),
       userAgent: '@infisical-k8s/core',
+      // node-infisical (client branch) adds maxResponseBytes, apiVersion and logger to InfisicalClientOptions.
+      ...({
+        maxResponseBytes: options.maxResponseBytes,
+        ...(options.client.apiVersion !== undefined ? { apiVersion: options.client.apiVersion } : {}),
+        logger: { warn: (message: string) => options.logger.warn(message), info: (message: string) => options.logger.info?.(message) },
+      } as object),
       // Our own connection pool: close() destroys it, which ends every request and stream at once and leaves no
       // keep-alive socket behind (the global pool would keep them). Nothing new goes out after close() but the revoke.
       fetch: (input, init) => {
         if (this.#closed && !this.#revoking) return Promise.reject(new DOMException('The Infisical config is closed.', 'AbortError'));
-        const dispatcher = (init as { dispatcher?: unknown } | undefined)?.dispatcher ?? this.#agent;
-        return globalThis.fetch(input, { ...init, dispatcher } as RequestInit);
+        // Always our pool (it carries the CA too): the client's own TLS agent would hold the process open.
+        return globalThis.fetch(input, { ...init, dispatcher: this.#agent } as RequestInit);
       },
     });
     this.#tokens = new TokenManager(
@@ -115,6 +125,7 @@ class Engine<T> implements InfisicalConfig<T> {
     this.changes$ = this.#changes$.asObservable();
     this.snapshot$ = this.#snapshot$.pipe(filter((value): value is T => value !== undefined));
     this.errors$ = this.#errors$.asObservable();
+    for (const warning of options.warnings) options.logger.warn(warning);
     if (!options.rejectUnauthorized) {
       options.logger.warn(
         'TLS CERTIFICATE VERIFICATION IS OFF (tls.rejectUnauthorized: false): anyone on the network path can read every secret and token. Pass Infisical\'s CA with tls.ca or INFISICAL_CA_PATH instead.',
@@ -201,7 +212,7 @@ class Engine<T> implements InfisicalConfig<T> {
 
   refresh(): Promise<T> {
     if (this.#closed) return Promise.reject(new InfisicalK8sError('CLOSED', 'This Infisical config is closed.'));
-    return this.#refresh('manual');
+    return holdOpen(this.#refresh('manual'));
   }
 
   /** One fetch in flight; a trigger that arrives meanwhile runs once more afterwards (the fetch may predate the change). */
@@ -240,11 +251,14 @@ class Engine<T> implements InfisicalConfig<T> {
   async #load(reason: RefreshReason): Promise<T> {
     this.#lastRefreshAt = this.#o.clock.now();
     try {
-      const raw = await this.#sources.fetchAll(this.#withToken).catch((error: unknown) => {
-        throw toInfisicalK8sError(error, { phase: 'fetch', siteUrl: this.#o.siteUrl, ...this.#claimContext() });
-      });
+      const fetched = await this.#sources.fetchAll(this.#withToken, (error, source) =>
+        toInfisicalK8sError(error, { phase: 'fetch', siteUrl: this.#o.siteUrl, projectId: source.projectId, maxResponseBytes: this.#o.maxResponseBytes, ...this.#claimContext() }),
+      );
+      const raw = fetched.values;
       let value = this.#snapshot$.value;
-      const changed = changedKeys(this.#raw, raw);
+      this.#warnAbout(fetched.fetched);
+      // 304 everywhere: the snapshot stands as it is (no diff, no validation), and the refresh still counts.
+      const changed = value !== undefined && fetched.notModified ? [] : changedKeys(this.#raw, raw);
       if (value === undefined || changed.length > 0) {
         const validated = this.#schema ? await validateSecrets(this.#schema, { ...raw }) : { ...raw };
         const previous = value;
@@ -270,6 +284,33 @@ class Engine<T> implements InfisicalConfig<T> {
       if (typed.code === 'CONFIG_INVALID') this.#schedulePoll();
       else this.#scheduleRetry();
       throw typed;
+    }
+  }
+
+  /**
+   * What an answer says that is not an error: a source whose first load is empty (the server answers an empty
+   * list for an unknown environment slug or folder, so a typo looks like an empty folder), and keys several
+   * folders of a recursive source define. Each is logged once; never a value.
+   */
+  #warnAbout(fetched: FetchedSource[]): void {
+    for (const { source, result } of fetched) {
+      const where = `environment '${source.environment}', path '${source.secretPath}' of project '${source.projectId}'`;
+      if (!this.#loadedSources.has(source.key)) {
+        this.#loadedSources.add(source.key);
+        if (result.count === 0) {
+          this.#o.logger.warn(
+            `no secrets in ${where}: Infisical answers an empty list for an unknown environment slug or folder too. Check secrets.environment and secrets.secretPath if secrets were expected.`,
+          );
+        }
+      }
+      for (const { key, folders } of result.collisions) {
+        const id = `${source.key}\0${key}\0${folders.join('\0')}`;
+        if (this.#warnedCollisions.has(id)) continue;
+        this.#warnedCollisions.add(id);
+        this.#o.logger.warn(
+          `secret ${key} is defined in several folders of the recursive source ${where}: ${folders.map((f) => `'${f}'`).join(', ')}. The shallowest folder wins ('${folders[0]}'); rename the others.`,
+        );
+      }
     }
   }
 
@@ -363,8 +404,12 @@ class Engine<T> implements InfisicalConfig<T> {
     this.#track(work);
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return holdOpen(this.#close());
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     for (const timer of [this.#pollTimer, this.#retryTimer, this.#debounce]) if (timer) this.#o.clock.clearTimeout(timer);
     this.#tokenFile.close();
@@ -372,7 +417,7 @@ class Engine<T> implements InfisicalConfig<T> {
     this.#waiters.close(new InfisicalK8sError('CLOSED', 'The Infisical config was closed before secrets loaded.'));
     // Ends requests and streams in flight now, rather than after their timeouts; a fresh pool serves the revoke.
     const pool = this.#agent;
-    this.#agent = new Agent();
+    this.#agent = unrefPool(this.#o);
     await pool.destroy();
     await this.#inFlight?.catch(() => undefined);
     this.#revoking = this.#o.revokeOnClose;

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InfisicalApiError, InfisicalError, InfisicalResponseError } from 'node-infisical';
+import { InfisicalApiError, InfisicalRedirectError, InfisicalResponseError, InfisicalResponseTooLargeError } from 'node-infisical';
 import { createInfisicalConfig, DEFAULT_MAX_RESPONSE_BYTES, InfisicalK8sError, isPermanentError, type InfisicalConfigOptions, type InfisicalErrorCode } from '@infisical-k8s/core';
 import { toInfisicalK8sError } from '../src/errors/map.js';
 import { captureLogger, harness, routes, type Harness } from './helpers.js';
@@ -158,16 +158,16 @@ describe('Option: maxResponseBytes', () => {
   });
 });
 
-describe('Mapping of the client errors the client branch adds', () => {
-  it('REDIRECT → SITE_URL_REDIRECTED naming the target; RESPONSE_TOO_LARGE by code; a 2xx BAD_RESPONSE → BAD_RESPONSE (transient)', () => {
-    const redirect = Object.assign(new InfisicalError('REDIRECT', 'Infisical redirected GET /api/v4/secrets to https://new.example'), { status: 301, location: 'https://new.example' });
+describe('Mapping of the client\'s redirect and size errors', () => {
+  it('REDIRECT → SITE_URL_REDIRECTED naming the target; RESPONSE_TOO_LARGE naming the option; a 2xx BAD_RESPONSE → BAD_RESPONSE (transient)', () => {
+    const redirect = new InfisicalRedirectError(301, 'GET', '/api/v4/secrets', 'https://new.example');
     const mapped = toInfisicalK8sError(redirect, { phase: 'fetch', siteUrl: 'http://old.example' });
     expect(mapped).toMatchObject({ code: 'SITE_URL_REDIRECTED', status: 301 });
     expect(mapped.message).toContain('https://new.example');
     expect(mapped.hint).toBe('Set siteUrl (INFISICAL_SITE_URL) to https://new.example, the URL the redirect names.');
     expect(isPermanentError('SITE_URL_REDIRECTED')).toBe(true);
 
-    const tooLarge = Object.assign(new InfisicalError('RESPONSE_TOO_LARGE', 'body too large'), { limitBytes: 1234 });
+    const tooLarge = new InfisicalResponseTooLargeError(200, 'GET', '/api/v4/secrets', 1234);
     expect(toInfisicalK8sError(tooLarge, { phase: 'fetch' })).toMatchObject({ code: 'RESPONSE_TOO_LARGE', hint: expect.stringContaining('above 1234') as unknown });
 
     const notAList = new InfisicalResponseError(200, 'GET', '/api/v4/secrets', 'the body is not a secret list');

@@ -79,12 +79,9 @@ class Engine<T> implements InfisicalConfig<T> {
         ? { tls: { ...(options.ca !== undefined ? { ca: options.ca } : {}), rejectUnauthorized: options.rejectUnauthorized } }
         : {}),
       userAgent: '@infisical-k8s/core',
-      // node-infisical (client branch) adds maxResponseBytes, apiVersion and logger to InfisicalClientOptions.
-      ...({
-        maxResponseBytes: options.maxResponseBytes,
-        ...(options.client.apiVersion !== undefined ? { apiVersion: options.client.apiVersion } : {}),
-        logger: { warn: (message: string) => options.logger.warn(message), info: (message: string) => options.logger.info?.(message) },
-      } as object),
+      maxResponseBytes: options.maxResponseBytes,
+      ...(options.client.apiVersion !== undefined ? { apiVersion: options.client.apiVersion } : {}),
+      logger: { warn: (message: string) => options.logger.warn(message), info: (message: string) => options.logger.info?.(message) },
       // Our own connection pool: close() destroys it, which ends every request and stream at once and leaves no
       // keep-alive socket behind (the global pool would keep them). Nothing new goes out after close() but the revoke.
       fetch: (input, init) => {

@@ -1,4 +1,4 @@
-import { InfisicalApiError, InfisicalError, InfisicalNetworkError, InfisicalResponseError, isTrustedIpError } from 'node-infisical';
+import { InfisicalApiError, InfisicalError, InfisicalNetworkError, InfisicalRedirectError, InfisicalResponseError, InfisicalResponseTooLargeError, isTrustedIpError } from 'node-infisical';
 import { InfisicalK8sError, isInfisicalK8sError } from './error.js';
 import type { InfisicalErrorCode } from './codes.js';
 
@@ -30,14 +30,6 @@ function isSchemeMismatch(error: InfisicalNetworkError): boolean {
   const causes: unknown[] = [];
   for (let c: unknown = error; c instanceof Error && causes.length < 5; c = c.cause) causes.push(c);
   return causes.some((c) => /WRONG_VERSION_NUMBER|packet length too long|http request/i.test(`${(c as { code?: unknown }).code ?? ''} ${(c as Error).message}`));
-}
-
-/** The size cap of an answer, read from the client's error (the typed field, or this branch's message). */
-function limitOf(error: InfisicalError, fallback: number | undefined): number | undefined {
-  const field = (error as { limitBytes?: unknown }).limitBytes;
-  if (typeof field === 'number') return field;
-  const match = /larger than (\d+) bytes/.exec(error.message);
-  return match ? Number(match[1]) : fallback;
 }
 
 const includes = (text: string, ...fragments: string[]) => fragments.some((f) => text.toLowerCase().includes(f.toLowerCase()));
@@ -116,10 +108,8 @@ function fromApiError(e: InfisicalApiError, ctx: FailureContext): InfisicalK8sEr
  */
 export function toInfisicalK8sError(error: unknown, ctx: FailureContext): InfisicalK8sError {
   if (isInfisicalK8sError(error)) return error;
-  // node-infisical (client branch) adds InfisicalRedirectError (code REDIRECT) and InfisicalResponseTooLargeError
-  // (code RESPONSE_TOO_LARGE); recognised by code so this compiles and maps before and after that merge.
-  if (error instanceof InfisicalError && error.code === 'REDIRECT') {
-    const { status, location } = error as InfisicalError & { status?: number; location?: string };
+  if (error instanceof InfisicalRedirectError) {
+    const { status, location } = error;
     return new InfisicalK8sError(
       'SITE_URL_REDIRECTED',
       `Infisical${ctx.siteUrl ? ` at ${ctx.siteUrl}` : ''} answered with a redirect${status ? ` (HTTP ${status})` : ''}${location ? ` to ${location}` : ''}; redirects are not followed, so the access token never goes elsewhere.`,
@@ -130,17 +120,12 @@ export function toInfisicalK8sError(error: unknown, ctx: FailureContext): Infisi
       },
     );
   }
-  // The message match is this branch's client (an InfisicalResponseError "body larger than N bytes"); the client
-  // branch's typed error makes it unnecessary.
-  const oversized =
-    error instanceof InfisicalError &&
-    (error.code === 'RESPONSE_TOO_LARGE' || (error instanceof InfisicalResponseError && /body larger than \d+ bytes/.test(error.message)));
-  if (oversized) {
-    const limit = limitOf(error, ctx.maxResponseBytes);
+  if (error instanceof InfisicalResponseTooLargeError) {
+    const limit = error.limitBytes;
     return new InfisicalK8sError(
       'RESPONSE_TOO_LARGE',
-      `Infisical's answer${'path' in error ? ` to ${String((error as { path: unknown }).path)}` : ''} is larger than maxResponseBytes${limit !== undefined ? ` (${limit} bytes)` : ''}: the folder holds more secrets than the cap allows.`,
-      { cause: error, hint: `Raise the maxResponseBytes option${limit !== undefined ? ` above ${limit}` : ''} (about 1 KiB per secret), or split the folder into several sources.` },
+      `Infisical's answer to ${error.method} ${error.path} is larger than maxResponseBytes (${limit} bytes): the folder holds more secrets than the cap allows.`,
+      { cause: error, hint: `Raise the maxResponseBytes option above ${limit} (about 1 KiB per secret), or split the folder into several sources.` },
     );
   }
   if (error instanceof InfisicalApiError) return fromApiError(error, ctx);

@@ -1,4 +1,4 @@
-import { InfisicalApiError, type EventRegistration, type InfisicalClient, type ProjectEvent } from 'node-infisical';
+import { InfisicalApiError, isRouteNotFoundError, type EventRegistration, type InfisicalClient, type ProjectEvent } from 'node-infisical';
 import type { Clock, ClockTimer } from '../clock/clock.js';
 import type { InfisicalLogger } from '../options/types.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
@@ -75,14 +75,6 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-/**
- * The router's answer for a route the server does not have (servers older than event subscriptions).
- * node-infisical (client branch) adds isRouteNotFoundError(error) with this rule: use it after the merge.
- */
-function isRouteNotFound(error: InfisicalApiError): boolean {
-  return error.status === 404 && /^Route \S+ not found/.test(error.serverMessage);
-}
-
 /** Why an attempt failed, for the one log line of a streak (status and server message; never a token). */
 function describe(error: unknown): string {
   if (error instanceof InfisicalApiError) return `HTTP ${error.status}${error.serverError ? ` ${error.serverError}` : ''}: ${error.serverMessage}`;
@@ -155,15 +147,17 @@ class EventStream {
       else this.#healthy();
     } catch (error) {
       if (this.#abort.signal.aborted) return;
+      // The router's 404 (or, on a standalone server, the web app's 404 page): a server older than event subscriptions.
+      if (isRouteNotFoundError(error)) {
+        this.owner.refuse(`this server has no event route (${error instanceof InfisicalApiError ? error.serverMessage : 'HTTP 404'})`);
+        return;
+      }
       if (error instanceof InfisicalApiError) {
         if (error.status === 401 || (error.status === 403 && error.serverError === 'TokenError')) {
           // One login per streak: when the subscription alone refuses a token that still lists secrets, logging in
           // on every reconnect would cost hundreds of logins a day for nothing.
           if (!this.#streakLoggedIn) this.auth.invalidate(generation);
           this.#streakLoggedIn = true;
-        } else if (isRouteNotFound(error)) {
-          this.owner.refuse(`this server has no event route (${error.serverMessage})`);
-          return;
         } else if ([400, 402, 403, 404].includes(error.status)) {
           this.owner.refuse(`HTTP ${error.status}: ${error.serverMessage}`);
           return;

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { InfisicalClient, ListSecretsOptions, Secret, SecretImport } from 'node-infisical';
+import type { InfisicalClient, ListSecretsOptions, Secret } from 'node-infisical';
 import { InfisicalK8sError } from '../errors/error.js';
 import type { ResolvedSource } from '../options/resolve.js';
 import type { WatchedLocation } from './push.js';
@@ -33,16 +33,6 @@ export interface FetchedSource {
 
 /** Runs a call with the access token; retries once after a fresh login when the token was rejected. */
 export type WithToken = <T>(call: () => Promise<T>) => Promise<T>;
-
-// node-infisical (client branch) adds `ifNoneMatch` to the list options and `etag` / `notModified` to its result;
-// widened locally so core compiles against either client.
-type ListOptions = ListSecretsOptions & { ifNoneMatch?: string };
-interface ListResult {
-  secrets: Secret[];
-  imports: SecretImport[];
-  etag?: string | undefined;
-  notModified?: boolean;
-}
 
 /** Folder depth: `/` is 0, `/a` is 1, `/a/b` is 2. */
 function depth(path: string): number {
@@ -104,7 +94,7 @@ export class SecretSources {
 
   async #list(source: ResolvedSource): Promise<SourceResult> {
     const last = this.#lastGood.get(source.key);
-    const options: ListOptions = {
+    const options: ListSecretsOptions = {
       projectId: source.projectId,
       environment: source.environment,
       secretPath: source.secretPath,
@@ -114,7 +104,7 @@ export class SecretSources {
       ...(source.tagSlugs.length > 0 ? { tagSlugs: source.tagSlugs } : {}),
       ...(last?.etag !== undefined ? { ifNoneMatch: last.etag } : {}),
     };
-    const answer = (await this.#client.secrets.list(options)) as ListResult;
+    const answer = await this.#client.secrets.list(options);
     if (answer.notModified === true) {
       // Only possible after an If-None-Match, so there is a last answer; never guess an empty list instead.
       if (!last) throw new InfisicalK8sError('BAD_RESPONSE', `Infisical answered 304 Not Modified to a list of ${source.environment}:${source.secretPath} sent without If-None-Match.`);

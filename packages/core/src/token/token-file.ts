@@ -23,6 +23,8 @@ export interface TokenFileReadOptions {
   clock?: Clock;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The checked read itself; a seam for tests that need a read that never ends (a hung volume). */
+  read?: (path: string) => Promise<Buffer>;
 }
 
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -123,7 +125,7 @@ export function readTokenFileBytes(path: string, options: TokenFileReadOptions =
     );
     timer.unref?.();
     signal?.addEventListener('abort', onAbort, { once: true });
-    readRegularFile(path).then(
+    (options.read ?? readRegularFile)(path).then(
       (bytes) => finish(() => resolve(bytes)),
       (error: unknown) => finish(() => reject(error)),
     );

@@ -16,6 +16,8 @@ export interface TokenManagerOptions {
   logger: InfisicalLogger;
   random: () => number;
   backoff: BackoffPolicy;
+  /** Reads the token file's bytes; tests pass a read that never ends. Default: the checked, bounded read. */
+  readTokenFile?: (path: string) => Promise<Buffer>;
 }
 
 export interface TokenEvents {
@@ -159,7 +161,11 @@ export class TokenManager {
     let claims: TokenClaims | undefined;
     try {
       // Fresh read every time: the kubelet rotates the file, and a remembered JWT is how other clients loop on failed logins.
-      const { jwt, claims: read } = await readServiceAccountToken(this.#o.tokenPath, { clock: this.#o.clock, signal: this.#abort.signal });
+      const { jwt, claims: read } = await readServiceAccountToken(this.#o.tokenPath, {
+        clock: this.#o.clock,
+        signal: this.#abort.signal,
+        ...(this.#o.readTokenFile ? { read: this.#o.readTokenFile } : {}),
+      });
       claims = read;
       this.#claims = read;
       const sentAt = this.#o.clock.now();

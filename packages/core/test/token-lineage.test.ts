@@ -74,6 +74,22 @@ describe('Class: TokenManager, one token lineage at a time', () => {
     }, 60_000);
   }
 
+  it('revokeOnClose leaves no live token behind, after any number of rotations (before: every token but the last)', async () => {
+    h = await harness({
+      provision: { accessTokenTTL: 2_592_000, accessTokenMaxTTL: 2_592_000 },
+      config: { push: false, refreshIntervalMs: 0, tokenFileCheckIntervalMs: 10 * 60_000, revokeOnClose: true },
+    });
+    await h.config.ready();
+    for (let hour = 1; hour <= 5; hour++) {
+      await h.app.projected.rotate();
+      await h.clock!.advance(HOUR);
+    }
+    expect(h.emu.counters.get(routes.login)).toBe(6);
+    await h.config.close();
+    expect(h.emu.accessTokens.live(h.app.identityId)).toBe(0);
+    expect(h.logger.lines.filter((line) => line.includes('could not revoke'))).toEqual([]);
+  });
+
   it('a revocation that fails is logged once, without the token, and changes nothing else', async () => {
     h = await harness({ config: { push: false, refreshIntervalMs: 0, tokenFileCheckIntervalMs: 1000 } });
     await h.config.ready();

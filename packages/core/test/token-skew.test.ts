@@ -63,6 +63,26 @@ describe('Class: TokenManager under clock skew', () => {
     }
   }
 
+  it('pod clock 2 h ahead, TTL = max TTL = 1 h (never renewed), rotation every 10 min: two live tokens at most', async () => {
+    h = await skewed(-2 * HOUR, {
+      provision: { accessTokenTTL: 3600, accessTokenMaxTTL: 3600, token: { expirationSeconds: 40 * 24 * 3600 } },
+      config: { push: false, refreshIntervalMs: 0, tokenFileCheckIntervalMs: 60_000 },
+    });
+    await h.config.ready();
+    let peak = 0;
+    for (let step = 1; step <= 18; step++) {
+      await h.app.projected.rotate();
+      await h.clock!.advance(10 * 60_000);
+      peak = Math.max(peak, h.emu.accessTokens.live(h.app.identityId));
+    }
+    expect(h.emu.counters.get(routes.login)).toBe(19);
+    expect(h.emu.counters.get(routes.renew)).toBe(0);
+    // Without revocation, six (an hour's worth) would be live; an unproven token keeps only its direct predecessor.
+    expect(peak).toBe(2);
+    expect(h.emu.counters.get(routes.revoke)).toBe(17);
+    expect(h.config.status.lastError).toBeUndefined();
+  }, 60_000);
+
   it('the warning says what is wrong and how to fix it, and carries no token', async () => {
     h = await skewed(-2 * HOUR, { provision: { accessTokenTTL: 3600, accessTokenMaxTTL: 86_400 }, config: { push: false, refreshIntervalMs: 0 } });
     await h.config.ready();

@@ -226,12 +226,16 @@ export class TokenManager {
    */
   #retireSuperseded(): void {
     const current = this.#current;
-    if (!current || current.suspect) return;
+    if (!current) return;
     const now = this.#o.clock.now();
-    for (const old of this.#superseded.splice(0)) {
+    // While the current lineage is unproven, its direct predecessor waits; older ones go now, so a pod whose clock
+    // stays skewed (and whose tokens never renew) still holds two live tokens at most.
+    const waiting = current.suspect ? this.#superseded.splice(-1) : [];
+    for (const old of this.#superseded.splice(0, this.#superseded.length)) {
       if (old.refused || now >= old.info.expiresAt) continue;
       this.#revoke(old.token, old.info.lineage);
     }
+    this.#superseded = waiting;
   }
 
   #revoke(token: string, lineage: string | undefined): void {

@@ -104,6 +104,9 @@ export interface Emulator {
   /**
    * Access tokens as the server sees them: `live()` counts token lineages (a login and its renewals) that are
    * not revoked and not expired on the emulator clock, optionally for one identity.
+   *
+   * @example
+   * expect(emu.accessTokens.live(app.identityId)).toBeLessThanOrEqual(1); // no token left behind by rotations
    */
   accessTokens: { live(identityId?: string): number };
   /** Closes both servers and every stream; idempotent. */

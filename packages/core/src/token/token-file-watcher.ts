@@ -55,7 +55,7 @@ export class TokenFileWatcher {
     this.#pendingCheck = true;
     this.#chain = this.#chain.then(async () => {
       this.#pendingCheck = false;
-      const digest = await tokenFileDigest(this.#o.path, { clock: this.#o.clock, signal: this.#abort.signal });
+      const digest = await tokenFileDigest(this.#o.path, { signal: this.#abort.signal });
       if (this.#closed || digest === undefined) return;
       const changed = this.#digest !== undefined && digest !== this.#digest;
       this.#digest = digest;

@@ -20,6 +20,10 @@ export const TOKEN_FILE_READ_TIMEOUT_MS = 5_000;
 
 /** How to read the token file: the clock that times the read, and a signal that abandons it (close). */
 export interface TokenFileReadOptions {
+  /**
+   * Default: the real clock, even when core runs on a simulated one. A hung volume is a wall-clock matter, and a
+   * simulated clock that jumps hours must not time out a read that is merely in flight.
+   */
   clock?: Clock;
   timeoutMs?: number;
   signal?: AbortSignal;

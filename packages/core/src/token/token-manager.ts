@@ -162,7 +162,6 @@ export class TokenManager {
     try {
       // Fresh read every time: the kubelet rotates the file, and a remembered JWT is how other clients loop on failed logins.
       const { jwt, claims: read } = await readServiceAccountToken(this.#o.tokenPath, {
-        clock: this.#o.clock,
         signal: this.#abort.signal,
         ...(this.#o.readTokenFile ? { read: this.#o.readTokenFile } : {}),
       });

@@ -109,6 +109,14 @@ export interface Emulator {
   /** Requests per route key, e.g. `POST /api/v1/auth/kubernetes-auth/login`. */
   counters: { get(route: string): number; all(): Record<string, number>; reset(): void };
   events: { connections(): number };
+  /**
+   * Access tokens as the server sees them: `live()` counts token lineages (a login and its renewals) that are
+   * not revoked and not expired on the emulator clock, optionally for one identity.
+   *
+   * @example
+   * expect(emu.accessTokens.live(app.identityId)).toBeLessThanOrEqual(1); // no token left behind by rotations
+   */
+  accessTokens: { live(identityId?: string): number };
   /** Closes both servers and every stream; idempotent. */
   close(): Promise<void>;
 }
@@ -252,6 +260,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     faults: { inject: (f) => faults.inject(f), clear: (id) => faults.clear(id) },
     counters: { get: (route) => counters.get(route), all: () => counters.all(), reset: () => counters.reset() },
     events: { connections: () => events.connections() },
+    accessTokens: { live: (identityId) => tokens.live(identityId) },
     async close() {
       if (closed) return;
       closed = true;

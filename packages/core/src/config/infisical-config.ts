@@ -410,6 +410,8 @@ class Engine<T> implements InfisicalConfig<T> {
     this.#closed = true;
     for (const timer of [this.#pollTimer, this.#retryTimer, this.#debounce]) if (timer) this.#o.clock.clearTimeout(timer);
     this.#tokenFile.close();
+    // Before anything below is awaited: a login stuck reading the token file (a FIFO, a hung volume) gives up now.
+    this.#tokens.stop();
     this.#push?.stop();
     this.#waiters.close(new InfisicalK8sError('CLOSED', 'The Infisical config was closed before secrets loaded.'));
     // Ends requests and streams in flight now, rather than after their timeouts; a fresh pool serves the revoke.

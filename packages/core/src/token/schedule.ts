@@ -15,7 +15,7 @@ export interface PlannedAction {
  * before the max TTL; otherwise log in, a margin before the max TTL. `renewRefused` (the server said no,
  * or a renewal stopped extending the token) means login for the rest of the lineage.
  */
-export function planNext(info: AccessTokenInfo, now: number, random: number, renewRefused: boolean): PlannedAction | undefined {
+export function planNext(info: Pick<AccessTokenInfo, 'expiresAt' | 'maxExpiresAt' | 'ttlMs'>, now: number, random: number, renewRefused: boolean): PlannedAction | undefined {
   if (!Number.isFinite(info.expiresAt)) return undefined;
   const remaining = Math.max(0, info.expiresAt - now);
   let at = now + remaining * (2 / 3) * (1 - 0.1 * random);

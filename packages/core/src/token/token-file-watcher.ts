@@ -26,6 +26,8 @@ export class TokenFileWatcher {
   #chain: Promise<void> = Promise.resolve();
   #pendingCheck = false;
   #closed = false;
+  /** Abandons a read under way at close: a stuck volume must not keep `idle()` waiting. */
+  readonly #abort = new AbortController();
 
   constructor(options: TokenFileWatcherOptions) {
     this.#o = options;
@@ -53,7 +55,7 @@ export class TokenFileWatcher {
     this.#pendingCheck = true;
     this.#chain = this.#chain.then(async () => {
       this.#pendingCheck = false;
-      const digest = await tokenFileDigest(this.#o.path);
+      const digest = await tokenFileDigest(this.#o.path, { signal: this.#abort.signal });
       if (this.#closed || digest === undefined) return;
       const changed = this.#digest !== undefined && digest !== this.#digest;
       this.#digest = digest;
@@ -72,6 +74,7 @@ export class TokenFileWatcher {
 
   close(): void {
     this.#closed = true;
+    this.#abort.abort();
     if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#watcher?.close();

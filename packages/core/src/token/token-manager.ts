@@ -1,7 +1,7 @@
 import { isRenewRefusedError, type InfisicalClient } from 'node-infisical';
 import type { Clock, ClockTimer } from '../clock/clock.js';
 import { toInfisicalK8sError } from '../errors/map.js';
-import type { InfisicalK8sError } from '../errors/error.js';
+import { InfisicalK8sError } from '../errors/error.js';
 import type { InfisicalLogger } from '../options/types.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import { describeAccessToken, type AccessTokenInfo } from './access-token.js';
@@ -16,6 +16,8 @@ export interface TokenManagerOptions {
   logger: InfisicalLogger;
   random: () => number;
   backoff: BackoffPolicy;
+  /** Reads the token file's bytes; tests pass a read that never ends. Default: the checked, bounded read. */
+  readTokenFile?: (path: string) => Promise<Buffer>;
 }
 
 export interface TokenEvents {
@@ -27,18 +29,42 @@ export interface TokenEvents {
 
 /** Never send a token this close to its expiry: log in instead. */
 const EXPIRY_MARGIN_MS = 5_000;
+/** Lineage ids already revoked, remembered so a late renewal answer of one is not revoked twice. */
+const REVOKED_MEMORY = 64;
+
+/** One login and the renewals that extend it: the server keeps one `jti` for all of them. */
+interface Lineage {
+  generation: number;
+  /** The latest JWT of the lineage: what calls, renewals and the revocation use. */
+  token: string;
+  info: AccessTokenInfo;
+  /** The server refused it on a call (401, 403 TokenError): never used, renewed or revoked again. */
+  refused: boolean;
+  /** It looked expired by the pod's clock on arrival: not trusted to replace its predecessor until it renews. */
+  suspect: boolean;
+}
 
 /**
  * The access token's life: log in, renew at about two thirds of its remaining life, log in again
  * when renewing cannot extend it (the time left before max TTL is shorter than one TTL, or the server
  * refused), when uses run out, when the token file rotates, or on demand after a 401/403 TokenError.
  * One login and one renewal in flight at a time, whatever the number of callers.
+ *
+ * One lineage at a time: a renewal answer for a lineage that a login has meanwhile replaced is dropped (and that
+ * lineage revoked), and a replaced lineage is revoked once its successor works, so a pod that logs in hourly
+ * does not leave a month of valid tokens behind. Token times come from the server's lifetime, not its absolute
+ * `exp` (see access-token.ts), so a skewed pod clock changes nothing but one warning.
  */
 export class TokenManager {
   readonly #client: InfisicalClient;
   readonly #o: TokenManagerOptions;
   readonly #events: TokenEvents;
-  #info: AccessTokenInfo | undefined;
+  #current: Lineage | undefined;
+  /** Replaced lineages still waiting for their successor to prove itself before they are revoked. */
+  #superseded: Lineage[] = [];
+  readonly #revokedLineages = new Set<string>();
+  /** Revocations cut short by close(): retried there when the config revokes on close. */
+  #unrevoked: string[] = [];
   #claims: TokenClaims | undefined;
   /** Bumped at every login: a 401 on a call made with an older token must not throw away a newer one. */
   #generation = 0;
@@ -51,8 +77,11 @@ export class TokenManager {
   #loginFailures = 0;
   #nextLoginAt = 0;
   #lastLoginError: InfisicalK8sError | undefined;
+  #skewWarned = false;
   #closed = false;
-  readonly stats = { logins: 0, renewals: 0, refusedRenewals: 0 };
+  /** Abandons a token-file read under way: close() never waits on a stuck volume. */
+  readonly #abort = new AbortController();
+  readonly stats = { logins: 0, renewals: 0, refusedRenewals: 0, revocations: 0 };
   /** Work started by timers, so a manual clock can wait for it before moving time on. */
   readonly #busy = new Set<Promise<unknown>>();
 
@@ -68,7 +97,7 @@ export class TokenManager {
   }
 
   get expiresAt(): number | undefined {
-    return this.#info?.expiresAt;
+    return this.#current && !this.#current.refused ? this.#current.info.expiresAt : undefined;
   }
 
   /** After a failed login, the time before which `login()` fails fast without asking Infisical; else undefined. */
@@ -81,17 +110,30 @@ export class TokenManager {
    * Returns the token's generation, to hand back to `invalidate` if the server rejects the call.
    */
   async use(): Promise<number> {
-    const info = this.#info;
+    const current = this.#current;
     // A use-limited token is replaced before its last use is spent, so no call ever gets the 401.
-    const exhausted = info !== undefined && info.usesLimit > 0 && this.#uses >= info.usesLimit;
-    if (!info || this.#o.clock.now() >= info.expiresAt - EXPIRY_MARGIN_MS || exhausted) await this.login();
+    const exhausted = current !== undefined && current.info.usesLimit > 0 && this.#uses >= current.info.usesLimit;
+    if (!current || current.refused || this.#o.clock.now() >= current.info.expiresAt - EXPIRY_MARGIN_MS || exhausted) await this.login();
     this.#uses += 1;
     return this.#generation;
   }
 
   /** The server rejected a call made with this generation's token (401, 403 TokenError): the next `use()` logs in. */
   invalidate(generation: number): void {
-    if (generation === this.#generation) this.#info = undefined;
+    const current = this.#current;
+    if (!current || current.generation !== generation || current.refused) return;
+    current.refused = true;
+    // A token that already looked expired here and was then refused was stale, not skewed: logging in again
+    // at once would fetch the same, so the next login waits a backoff step like any failed one.
+    if (current.suspect) {
+      this.#loginFailed(
+        new InfisicalK8sError(
+          'TOKEN_EXPIRED',
+          'Infisical refused an access token that already looked expired when it arrived: this host\'s clock is ahead of Infisical\'s by more than the token TTL, or a proxy answers logins from a cache. Logging in again after a backoff.',
+          { hint: 'Sync this host\'s clock (NTP) and make sure no proxy caches POST /api/v1/auth/* answers.' },
+        ),
+      );
+    }
   }
 
   /**
@@ -109,22 +151,48 @@ export class TokenManager {
     return this.#login;
   }
 
+  #loginFailed(error: InfisicalK8sError): void {
+    this.#lastLoginError = error;
+    this.#nextLoginAt = this.#o.clock.now() + backoffDelay(this.#loginFailures, this.#o.backoff, this.#o.random);
+    this.#loginFailures += 1;
+  }
+
   async #doLogin(): Promise<void> {
     let claims: TokenClaims | undefined;
     try {
       // Fresh read every time: the kubelet rotates the file, and a remembered JWT is how other clients loop on failed logins.
-      const { jwt, claims: read } = await readServiceAccountToken(this.#o.tokenPath);
+      const { jwt, claims: read } = await readServiceAccountToken(this.#o.tokenPath, {
+        signal: this.#abort.signal,
+        ...(this.#o.readTokenFile ? { read: this.#o.readTokenFile } : {}),
+      });
       claims = read;
       this.#claims = read;
+      const sentAt = this.#o.clock.now();
       const response = await this.#client.login({ kubernetesAuth: { identityId: this.#o.identityId, jwt } });
       this.stats.logins += 1;
+      const info = describeAccessToken(response.accessToken, response, sentAt);
+      const previous = this.#current;
+      if (info.deadOnArrival) {
+        // The client stored the useless answer: put back the token that may still work.
+        this.#client.auth.setAccessToken(previous && !previous.refused ? previous.token : undefined);
+        throw new InfisicalK8sError(
+          'TOKEN_EXPIRED',
+          'Infisical answered the login with an access token that has no lifetime left by its own numbers (exp at or before iat, or a negative expiresIn): a proxy may be answering logins from a cache. Logging in again after a backoff.',
+          { hint: 'Make sure nothing between this pod and Infisical caches POST /api/v1/auth/* answers.' },
+        );
+      }
       this.#generation += 1;
-      this.#info = describeAccessToken(response.accessToken, response, this.#o.clock.now());
+      const lineage: Lineage = { generation: this.#generation, token: response.accessToken, info, refused: false, suspect: info.expiredByPodClockMs !== undefined };
+      this.#current = lineage;
+      this.#noteArrival(info);
       this.#uses = 0;
       this.#renewRefused = false;
       this.#failures = 0;
-      this.#loginFailures = 0;
+      // A suspect token has not shown it works yet: the backoff only resets once it renews.
+      if (!lineage.suspect) this.#loginFailures = 0;
       this.#lastLoginError = undefined;
+      if (previous && !previous.refused) this.#superseded.push(previous);
+      this.#retireSuperseded();
       this.#schedule();
       this.#events.onToken('login');
     } catch (error) {
@@ -135,11 +203,61 @@ export class TokenManager {
         audiences: claims?.audiences,
         siteUrl: this.#o.siteUrl,
       });
-      this.#lastLoginError = typed;
-      this.#nextLoginAt = this.#o.clock.now() + backoffDelay(this.#loginFailures, this.#o.backoff, this.#o.random);
-      this.#loginFailures += 1;
+      this.#loginFailed(typed);
       throw typed;
     }
+  }
+
+  /** Warns once per config that the pod's clock disagrees with Infisical's; times are server-relative, so it is only a warning. */
+  #noteArrival(info: AccessTokenInfo): void {
+    if (info.expiredByPodClockMs === undefined || this.#skewWarned) return;
+    this.#skewWarned = true;
+    const seconds = Math.round(info.expiredByPodClockMs / 1000);
+    this.#o.logger.warn(
+      `clock skew: the access token Infisical just issued already looks expired by this host's clock (its exp is ${seconds} s in the past), so this host's clock is ahead of Infisical's by more than the token TTL, or a proxy returned a stale answer. Token times are counted from Infisical's own lifetime, so refreshes go on as usual; sync this host's clock (NTP).`,
+      { expiredBySeconds: seconds },
+    );
+  }
+
+  /**
+   * Revokes replaced lineages once the current one can be trusted (best effort; a failure is logged and the
+   * token then lives out its TTL). A lineage that expired or that the server refused needs no revocation.
+   */
+  #retireSuperseded(): void {
+    const current = this.#current;
+    if (!current) return;
+    const now = this.#o.clock.now();
+    // While the current lineage is unproven, its direct predecessor waits; older ones go now, so a pod whose clock
+    // stays skewed (and whose tokens never renew) still holds two live tokens at most.
+    const waiting = current.suspect ? this.#superseded.splice(-1) : [];
+    for (const old of this.#superseded.splice(0, this.#superseded.length)) {
+      if (old.refused || now >= old.info.expiresAt) continue;
+      this.#revoke(old.token, old.info.lineage);
+    }
+    this.#superseded = waiting;
+  }
+
+  #revoke(token: string, lineage: string | undefined): void {
+    if (lineage !== undefined) {
+      if (this.#revokedLineages.has(lineage)) return;
+      this.#revokedLineages.add(lineage);
+      if (this.#revokedLineages.size > REVOKED_MEMORY) this.#revokedLineages.delete(this.#revokedLineages.values().next().value!);
+    }
+    this.#track(
+      this.#client.auth.revoke(token).then(
+        () => {
+          this.stats.revocations += 1;
+        },
+        (error: unknown) => {
+          if (this.#closed) {
+            this.#unrevoked.push(token);
+            return;
+          }
+          const typed = toInfisicalK8sError(error, { phase: 'renew', siteUrl: this.#o.siteUrl });
+          this.#o.logger.warn(`could not revoke a replaced access token (it stays valid until it expires): [${typed.code}] ${typed.message}`, { code: typed.code });
+        },
+      ),
+    );
   }
 
   #renewNow(): Promise<void> {
@@ -150,21 +268,44 @@ export class TokenManager {
   }
 
   async #doRenew(): Promise<void> {
-    const before = this.#info;
-    const generation = this.#generation;
+    const lineage = this.#current;
+    if (!lineage || lineage.refused) return this.login();
+    const sentAt = this.#o.clock.now();
     try {
-      const response = await this.#client.auth.renew();
-      if (generation !== this.#generation) return; // a login replaced the token meanwhile
+      const response = await this.#client.auth.renew(lineage.token);
+      if (lineage !== this.#current) {
+        // A login replaced the lineage while this renewal was out: the answer belongs to the old one. The client
+        // stored it, so put the current token back, and revoke what the renewal extended.
+        this.#client.auth.setAccessToken(this.#current && !this.#current.refused ? this.#current.token : undefined);
+        if (!this.#closed) this.#revoke(response.accessToken, lineage.info.lineage);
+        return;
+      }
       this.stats.renewals += 1;
-      const info = describeAccessToken(response.accessToken, response, this.#o.clock.now(), before?.createdAt);
+      const info = describeAccessToken(response.accessToken, response, sentAt, lineage.info.createdAt);
+      if (info.deadOnArrival) {
+        // Keep the token we had (still valid by its own numbers) and replace the lineage by a login instead.
+        this.#client.auth.setAccessToken(lineage.token);
+        this.#renewRefused = true;
+        this.#schedule();
+        return;
+      }
       // A renewal that did not move the expiry (the end of the max-TTL budget) cannot usefully be repeated.
-      if (before && info.expiresAt <= before.expiresAt) this.#renewRefused = true;
+      if (info.expiresAt <= lineage.info.expiresAt) this.#renewRefused = true;
       // The renewed JWT keeps the lineage's use counter on the server, so ours carries on too.
-      this.#info = { ...info, usesLimit: before?.usesLimit ?? info.usesLimit };
+      lineage.info = { ...info, usesLimit: lineage.info.usesLimit };
+      lineage.token = response.accessToken;
+      this.#noteArrival(info);
+      // The server renewed it, so it works: whatever the clocks say, it may now replace its predecessors.
+      if (lineage.suspect) {
+        lineage.suspect = false;
+        this.#loginFailures = 0;
+      }
+      this.#retireSuperseded();
       this.#failures = 0;
       this.#schedule();
       this.#events.onToken('renew');
     } catch (error) {
+      if (lineage !== this.#current) return; // the answer of a replaced lineage, failure included, changes nothing
       if (isRenewRefusedError(error)) {
         // Refused for good (max TTL, exhausted, revoked, expired): log in, and never ask again for this lineage.
         this.stats.refusedRenewals += 1;
@@ -179,9 +320,10 @@ export class TokenManager {
   #schedule(): void {
     if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#closed || !this.#info) return;
+    const current = this.#current;
+    if (this.#closed || !current || current.refused) return;
     const now = this.#o.clock.now();
-    const next = planNext(this.#info, now, this.#o.random(), this.#renewRefused);
+    const next = planNext(current.info, now, this.#o.random(), this.#renewRefused);
     if (!next) return;
     this.#timer = this.#o.clock.setTimeout(() => this.#track(this.#run(next.action)), next.at - now);
     this.#timer.unref?.();
@@ -192,7 +334,7 @@ export class TokenManager {
     void work.finally(() => this.#busy.delete(work));
   }
 
-  /** Resolves once no login, renewal or scheduled action is in flight. */
+  /** Resolves once no login, renewal, revocation or scheduled action is in flight. */
   async idle(): Promise<void> {
     for (let i = 0; i < 20 && (this.#busy.size > 0 || this.#login || this.#renew); i++) {
       await Promise.allSettled([...this.#busy, this.#login, this.#renew]);
@@ -210,11 +352,11 @@ export class TokenManager {
       const typed = toInfisicalK8sError(error, { phase: action, siteUrl: this.#o.siteUrl });
       this.#events.onError(typed);
       const now = this.#o.clock.now();
-      const info = this.#info;
+      const current = this.#current;
       let delay = backoffDelay(this.#failures, this.#o.backoff, this.#o.random);
       this.#failures += 1;
       // While the current token still works, retry the same action; once it is gone, only a login helps.
-      const next = info && now + delay < info.expiresAt - EXPIRY_MARGIN_MS ? action : 'login';
+      const next = current && !current.refused && now + delay < current.info.expiresAt - EXPIRY_MARGIN_MS ? action : 'login';
       if (next === 'login') delay = Math.max(delay, this.#nextLoginAt - now);
       if (this.#timer) return; // a login that succeeded meanwhile already scheduled the next step
       this.#timer = this.#o.clock.setTimeout(() => this.#track(this.#run(next)), delay);
@@ -222,17 +364,31 @@ export class TokenManager {
     }
   }
 
-  /** Stops the schedule; optionally revokes the token. */
-  async close(revoke: boolean): Promise<void> {
+  /**
+   * Stops the schedule and abandons a token-file read under way, at once (no await): the config calls this
+   * first on close, so nothing it then waits for can hang on a stuck volume.
+   */
+  stop(): void {
     this.#closed = true;
+    this.#abort.abort();
     if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    await Promise.allSettled([this.#login, this.#renew]);
-    // Only a token this manager obtained: never one the client picked up from elsewhere.
-    if (revoke && this.stats.logins > 0 && this.#client.auth.accessToken) {
-      await this.#client.auth.revoke().catch((error: unknown) => {
-        this.#o.logger.warn(`could not revoke the access token on close: ${toInfisicalK8sError(error, { phase: 'renew' }).message}`);
-      });
-    }
+  }
+
+  /** Stops the schedule; optionally revokes the token (and replaced ones a closing config cut short). */
+  async close(revoke: boolean): Promise<void> {
+    this.stop();
+    await Promise.allSettled([this.#login, this.#renew, ...this.#busy]);
+    if (!revoke) return;
+    // Only tokens this manager obtained: never one the client picked up from elsewhere.
+    const current = this.#current;
+    const tokens = [...this.#unrevoked.splice(0), ...(current && !current.refused ? [current.token] : [])];
+    await Promise.all(
+      tokens.map((token) =>
+        this.#client.auth.revoke(token).catch((error: unknown) => {
+          this.#o.logger.warn(`could not revoke the access token on close: ${toInfisicalK8sError(error, { phase: 'renew' }).message}`);
+        }),
+      ),
+    );
   }
 }

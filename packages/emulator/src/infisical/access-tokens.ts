@@ -28,6 +28,8 @@ export class AccessTokens {
   readonly #secret = new Uint8Array(randomBytes(32));
   readonly #state: InfisicalState;
   readonly #settings: TokenSettings;
+  /** jti -> epoch ms when the lineage's last-signed JWT expires (Infinity: no `exp`). Older JWTs expire no later. */
+  readonly #expiresAt = new Map<string, number>();
 
   constructor(state: InfisicalState, settings: TokenSettings) {
     this.#state = state;
@@ -66,7 +68,25 @@ export class AccessTokens {
       .setJti(record.jti)
       .setIssuedAt(now);
     if (lifetime !== undefined) jwt.setExpirationTime(now + lifetime);
+    const expiresAt = lifetime === undefined ? Number.POSITIVE_INFINITY : (now + lifetime) * 1000;
+    this.#expiresAt.set(record.jti, Math.max(this.#expiresAt.get(record.jti) ?? 0, expiresAt));
     return jwt.sign(this.#secret);
+  }
+
+  /**
+   * Token lineages (one per login; renewals keep the lineage) that could still authenticate a call: issued,
+   * not revoked (by token, identity or auth method), and holding a JWT that has not expired on the emulator clock.
+   */
+  live(identityId?: string): number {
+    const now = this.#settings.clock.now();
+    let count = 0;
+    for (const record of this.#state.tokens.values()) {
+      if (identityId !== undefined && record.identityId !== identityId) continue;
+      if (record.revoked || this.#state.deletedIdentities.has(record.identityId)) continue;
+      if (this.#state.revokedAuthMethods.has(`${record.identityId}:${record.jti}`)) continue;
+      if ((this.#expiresAt.get(record.jti) ?? 0) > now) count += 1;
+    }
+    return count;
   }
 
   /** A new token lineage for a login. */

@@ -12,7 +12,7 @@ export const errorCatalog = {
     permanent: false,
   },
   TOKEN_FILE_INVALID: {
-    when: 'The token file does not hold a JWT.',
+    when: 'The token file does not hold a JWT, or is not a regular file of at most 64 KiB (a FIFO, a device, a folder).',
     hint: 'Point kubernetesAuth.tokenPath at the projected service-account token itself (the `token` file of the volume), not at a folder or another secret.',
     permanent: true,
   },

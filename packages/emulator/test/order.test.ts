@@ -79,6 +79,22 @@ describe("The server's order of checks", () => {
     }
   });
 
+  it('verifies the JWT before revoking: an expired token is a 403 TokenError in both generations', async () => {
+    const revokeClock = new ManualClock();
+    for (const generation of ['current', '2024'] as const) {
+      const server = await startEmulator({ clock: revokeClock, generation });
+      try {
+        const a = await setUpApp(server, { accessTokenTTL: 60, accessTokenMaxTTL: 60 });
+        const bearer = await accessToken(server, a.identityId);
+        revokeClock.advance(61);
+        const revoked = await infisical(server, 'POST', '/api/v1/auth/token/revoke', { body: { accessToken: bearer } });
+        expect(revoked.body).toMatchObject({ statusCode: 403, error: 'TokenError', message: 'Your token has expired. Please re-authenticate.' });
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
   it('compares classic renewal in milliseconds', async () => {
     const classicClock = new ManualClock(Date.UTC(2026, 5, 1) + 400); // 0.4 s past a whole second
     const classic = await startEmulator({ clock: classicClock, renewalMode: 'classic' });

@@ -1,4 +1,3 @@
-import { decodeJwt } from 'jose';
 import picomatch from 'picomatch';
 import type { Router } from '../../http/router.js';
 import { seconds } from '../../clock.js';
@@ -122,20 +121,14 @@ export function registerLoginRoutes(router: Router, ctx: InfisicalContext): void
     const check = Check.of(req.body);
     const accessToken = check.string('accessToken', { required: true });
     check.done();
+    // Both generations verify the JWT first (an expired one is a 403 TokenError). Current servers then revoke by id
+    // without looking the row up; the 2024 server looked it up and refused a missing or revoked one.
+    const claims = await tokens.verifyClaims(accessToken!);
+    const record = typeof claims.identityAccessTokenId === 'string' ? state.tokens.get(claims.identityAccessTokenId) : undefined;
     if (current) {
-      // Current servers verify the JWT (an expired one is a 403) and revoke by id without looking the row up.
-      const claims = await tokens.verifyClaims(accessToken!);
-      const record = typeof claims.identityAccessTokenId === 'string' ? state.tokens.get(claims.identityAccessTokenId) : undefined;
       if (record) record.revoked = true;
       return { status: 200, body: { message: 'Successfully revoked access token' } };
     }
-    let jti: unknown;
-    try {
-      jti = decodeJwt(accessToken!).identityAccessTokenId;
-    } catch {
-      fail(403, 'The provided access token is malformed. Please use a valid token or generate a new one and try again.', 'TokenError');
-    }
-    const record = typeof jti === 'string' ? state.tokens.get(jti) : undefined;
     if (!record || record.revoked) fail(401, 'No identity access token found', 'UnauthorizedError');
     record.revoked = true;
     return { status: 200, body: { message: 'Successfully revoked access token' } };

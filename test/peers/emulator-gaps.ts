@@ -1,8 +1,6 @@
 // Where the emulator does not (yet) answer a peer client the way a real Infisical does. Each entry names the
-// route, what the client sends and what it expects; a test that hits an open gap runs as `it.fails`, so it
-// turns red the day the emulator closes the gap and the entry must go. An entry set to `undefined` is closed.
-import { it, type TestFunction } from 'vitest';
-
+// route, what the client sends and what it expects. A test that hits an open gap is an `it.fails` whose title
+// carries the entry, so it turns red the day the emulator closes the gap: then make it an `it` and drop the entry.
 export const GAPS = {
   v3SecretWrites:
     'emulator gap: POST|PATCH|DELETE /api/v3/secrets/raw/:secretName are not routed (router 404). @infisical/sdk 5.0.2 sends a JSON body {workspaceId, environment, secretPath?, secretValue, secretComment?, newSecretName?, type?} and expects 200 {secret}; duplicate create 400 "Secret already exist", unknown name 404 "Secret with name \'<name>\' not found"',
@@ -16,13 +14,4 @@ export const GAPS = {
     'emulator gap: POST /api/v1/workspace/:projectId/environments (JSON {projectId, name, slug, position}) -> 200 {message, workspace, environment} is not routed (router 404)',
   formBodies:
     'emulator gap: POST /api/v1/auth/kubernetes-auth/login with Content-Type application/x-www-form-urlencoded (body identityId=<uuid>&jwt=<token>, as the Rust core of @infisical/sdk 2.3.5 sends it) is answered 400 "Body is not valid JSON"; a real server registers a form-body parser and logs in (errata: "Request bodies")',
-} satisfies Record<string, string | undefined>;
-
-export type Gap = keyof typeof GAPS;
-
-/** `it`, or `it.fails` while one of `gaps` is open; the reason is in the test's name so reports show it. */
-export function itUnless(gaps: readonly Gap[], name: string, fn: TestFunction): void {
-  const open = gaps.map((gap) => GAPS[gap] as string | undefined).filter((reason): reason is string => reason !== undefined);
-  if (open.length === 0) it(name, fn);
-  else it.fails(`${name} [fails until fixed: ${open.join(' | ')}]`, fn);
-}
+} as const;

@@ -1,6 +1,5 @@
 // Which Infisical server generations the peer clients run against, and a start helper that proves the
 // emulator really is that generation (a '2024' emulator without the switch would silently be 'current').
-import { describe } from 'vitest';
 import { startEmulator, type Emulator, type StartEmulatorOptions } from '@infisical-k8s/emulator';
 
 export type Generation = 'current' | '2024';
@@ -43,11 +42,5 @@ export const PENDING: Record<Generation, string | undefined> = {
   '2024': "the emulator has no generation switch yet: startEmulator({ generation: '2024' }) comes from helper emu-infisical (branch emu-infisical)",
 };
 
-/** One describe block per server generation; a pending generation is skipped with its reason in the title. */
-export function describeGenerations(title: string, body: (generation: Generation) => void): void {
-  for (const generation of GENERATIONS) {
-    const pending = PENDING[generation];
-    if (pending) describe.skip(`${title} against the ${generation} generation [skipped: ${pending}]`, () => body(generation));
-    else describe(`${title} against the ${generation} generation`, () => body(generation));
-  }
-}
+/** The title of a generation's block: its reason when it cannot run yet. */
+export const pendingTitle = (generation: Generation): string => (PENDING[generation] ? `skipped: ${PENDING[generation]}` : 'runs');

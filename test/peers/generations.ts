@@ -1,6 +1,20 @@
 // Which Infisical server generations the peer clients run against, and a start helper that proves the
 // emulator really is that generation (a '2024' emulator without the switch would silently be 'current').
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { startEmulator, type Emulator, type StartEmulatorOptions } from '@infisical-k8s/emulator';
+
+/** The status of a GET, trusting the emulator's CA when Infisical is served over HTTPS. */
+function statusOf(emu: Emulator, path: string): Promise<number> {
+  const url = new URL(path, emu.infisicalUrl);
+  const get = url.protocol === 'https:' ? httpsGet : httpGet;
+  return new Promise((resolve, reject) => {
+    get(url, { ca: emu.caCert }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}
 
 export type Generation = 'current' | '2024';
 export const GENERATIONS: readonly Generation[] = ['current', '2024'];
@@ -26,11 +40,11 @@ export function manualClock(start = Date.UTC(2026, 0, 5, 9, 0, 0)): ManualEmulat
  */
 export async function startGeneration(generation: Generation, options: StartEmulatorOptions = {}): Promise<Emulator> {
   const emu = await startEmulator({ ...options, generation } as StartEmulatorOptions);
-  const probe = await fetch(new URL('/api/v4/secrets?projectId=x&environment=dev', emu.infisicalUrl));
+  const status = await statusOf(emu, '/api/v4/secrets?projectId=x&environment=dev');
   const expected = generation === '2024' ? 404 : 401;
-  if (probe.status !== expected) {
+  if (status !== expected) {
     await emu.close();
-    throw new Error(`the emulator did not start as the '${generation}' generation: GET /api/v4/secrets answered ${probe.status}, expected ${expected}`);
+    throw new Error(`the emulator did not start as the '${generation}' generation: GET /api/v4/secrets answered ${status}, expected ${expected}`);
   }
   emu.counters.reset();
   return emu;

@@ -15,7 +15,15 @@ export class EmulatorCliError extends Error {
   override readonly name = 'EmulatorCliError';
 }
 
-const USAGE = 'usage: infisical-k8s-emulator [--port N] [--kubernetes-port N] [--classic] [--tls]';
+const USAGE = 'usage: infisical-k8s-emulator [--port N] [--kubernetes-port N] [--generation current|2024] [--classic] [--tls]';
+
+function generationFlag(argv: string[]): 'current' | '2024' {
+  const index = argv.indexOf('--generation');
+  if (index < 0) return 'current';
+  const value = argv[index + 1];
+  if (value !== 'current' && value !== '2024') throw new EmulatorCliError(`--generation needs current or 2024. ${USAGE}`);
+  return value;
+}
 
 function portFlag(argv: string[], name: string): number {
   const index = argv.indexOf(name);
@@ -45,7 +53,8 @@ function untilSignal(): Promise<void> {
 }
 
 /**
- * `infisical-k8s-emulator [--port N] [--kubernetes-port N] [--classic] [--tls]`: starts the emulator,
+ * `infisical-k8s-emulator [--port N] [--kubernetes-port N] [--generation current|2024] [--classic] [--tls]`: starts the emulator
+ * (as today's server, or one from October 2024),
  * provisions a demo identity with Kubernetes Auth, a project with secrets and a projected token, prints
  * what an app needs, and runs until Ctrl-C; then closes everything and removes its temp folder.
  *
@@ -60,10 +69,13 @@ export async function main(argv: string[], io: CliIo = { log: (line) => console.
     return;
   }
   const tls = argv.includes('--tls');
+  const generation = generationFlag(argv);
+  const renewalMode = argv.includes('--classic') || generation === '2024' ? 'classic' : 'current';
   const emu = await startEmulator({
+    generation,
     infisicalPort: portFlag(argv, '--port'),
     kubernetesPort: portFlag(argv, '--kubernetes-port'),
-    renewalMode: argv.includes('--classic') ? 'classic' : 'current',
+    renewalMode,
     infisicalTls: tls,
   });
   const dir = await mkdtemp(join(tmpdir(), 'infisical-k8s-emulator-'));
@@ -83,7 +95,8 @@ export async function main(argv: string[], io: CliIo = { log: (line) => console.
     io.log(`Service-account token:     ${app.projected.path}`);
     io.log(`Identity id:               ${app.identityId}`);
     io.log(`Project id:                ${app.projectId} (environment ${app.environment}, path ${app.secretPath})`);
-    io.log(`Renewal mode:              ${argv.includes('--classic') ? 'classic' : 'current'}`);
+    io.log(`Server generation:         ${generation}`);
+    io.log(`Renewal mode:              ${renewalMode}`);
     io.log('');
     io.log('Environment for an app:');
     for (const [key, value] of Object.entries(env)) io.log(`export ${key}=${value}`);

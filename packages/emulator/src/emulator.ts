@@ -9,7 +9,7 @@ import { Counters, Faults, type FaultSpec } from './http/faults.js';
 import { RateLimiter, bucketFor } from './http/rate-limit.js';
 import { startServer } from './http/server.js';
 import { envelope } from './infisical/errors.js';
-import { unknownProject } from './errors.js';
+import { EmulatorError, unknownProject } from './errors.js';
 import { InfisicalState } from './infisical/state.js';
 import { AccessTokens } from './infisical/access-tokens.js';
 import { SecretEvents } from './infisical/secret-events.js';
@@ -18,6 +18,25 @@ import { registerLoginRoutes } from './infisical/routes/login.js';
 import { registerAdminRoutes, createProject } from './infisical/routes/admin.js';
 import { registerSecretRoutes, SecretWriter } from './infisical/routes/secrets.js';
 import { registerEventRoutes } from './infisical/routes/events.js';
+import { registerFolderRoutes } from './infisical/routes/folders.js';
+
+/** Routes that take no bearer token; every other route authenticates in the server's request hook. */
+const UNAUTHENTICATED = new Set([
+  'POST /api/v1/auth/kubernetes-auth/login',
+  'POST /api/v1/auth/universal-auth/login',
+  'POST /api/v1/auth/token/renew',
+  'POST /api/v1/auth/token/revoke',
+  'GET /api/status',
+]);
+
+/** The October 2024 server's defaults (license-fns `getDefaultOnPremFeatures`, `rateLimiter.ts`). */
+const LIMITS_2024 = { readLimit: 60, writeLimit: 200, secretsLimit: 40 };
+
+function withoutReqId(generation: 'current' | '2024', body: unknown): unknown {
+  if (generation !== '2024' || !body || typeof body !== 'object' || !('reqId' in body)) return body;
+  const { reqId: _reqId, ...rest } = body as Record<string, unknown>;
+  return rest;
+}
 
 /**
  * How to start the emulator. Every option has a default that suits tests.
@@ -26,6 +45,13 @@ import { registerEventRoutes } from './infisical/routes/events.js';
  * const emu = await startEmulator({ renewalMode: 'classic', infisicalTls: true, sse: { pingIntervalMs: 50 } });
  */
 export interface StartEmulatorOptions {
+  /**
+   * Which Infisical server to play. `current` (default): today's server. `2024`: a server from October 2024 (no
+   * `/api/v4/secrets*` and no event route, classic renewal, error bodies without `reqId`, the audience compared
+   * after the TokenReview, gone tokens refused as `No identity access token found`, and rate limits on by default:
+   * 60 read / 200 write / 40 secrets per IP per minute).
+   */
+  generation?: 'current' | '2024';
   /** Default `127.0.0.1`. */
   host?: string;
   /** Default 0 (a free port). */
@@ -34,7 +60,7 @@ export interface StartEmulatorOptions {
   kubernetesPort?: number;
   /** Every token time (issue, expiry, renewal budget) reads this clock. Default: the system clock. */
   clock?: EmulatorClock;
-  /** `current` (default): renew issues a new, shorter JWT until the max-TTL budget is spent. `classic`: renewal past createdAt + max TTL is refused. */
+  /** `current` (default; `classic` with generation `2024`): renew issues a new, shorter JWT until the max-TTL budget is spent. `classic`: renewal past createdAt + max TTL is refused. */
   renewalMode?: 'current' | 'classic';
   /** Serve Infisical over HTTPS with the emulator's CA. Default false. */
   infisicalTls?: boolean;
@@ -49,7 +75,8 @@ export interface StartEmulatorOptions {
   ipPlanFeature?: boolean;
   /**
    * Per-IP, per-minute limits as Infisical Cloud applies them (429 `RateLimitExceeded` with `Retry-After`).
-   * Default false: self-hosted servers of the current version do not rate-limit. Windows follow `clock`.
+   * Default false for generation `current` (self-hosted servers of the current version do not rate-limit); for
+   * `2024`, on with that server's defaults (read 60, write 200, secrets 40). Windows follow `clock`.
    */
   rateLimit?: false | { readLimit?: number; writeLimit?: number; secretsLimit?: number };
   /** How long Infisical waits for the Kubernetes API (TokenReview, `/version`). Default 10 000, the server's. */
@@ -93,7 +120,17 @@ export interface Emulator {
   writeProjectedToken(dir: string, options?: IssueTokenOptions): Promise<ProjectedToken>;
   createProject(options?: { name?: string; environments?: string[] }): { id: string; slug: string };
   addIdentityToProject(projectId: string, identityId: string, role?: string): void;
-  setSecret(secret: { projectId: string; environment: string; secretPath?: string; key: string; value: string; comment?: string }): { version: number };
+  /** Creates or updates a secret (a new version); `tags` are slugs (created on first use), `metadata` key/value pairs. */
+  setSecret(secret: {
+    projectId: string;
+    environment: string;
+    secretPath?: string;
+    key: string;
+    value: string;
+    comment?: string;
+    tags?: string[];
+    metadata?: Record<string, string>;
+  }): { version: number };
   setSecrets(projectId: string, environment: string, values: Record<string, string>, secretPath?: string): void;
   deleteSecret(secret: { projectId: string; environment: string; secretPath?: string; key: string }): void;
   addImport(spec: { projectId: string; environment: string; secretPath?: string; importEnvironment: string; importPath: string }): void;
@@ -116,6 +153,8 @@ export interface Emulator {
  * await emu.close();
  */
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
+  const generation = options.generation ?? 'current';
+  if (generation !== 'current' && generation !== '2024') throw new EmulatorError('INVALID_OPTIONS', `generation must be 'current' or '2024', not ${JSON.stringify(generation)}.`);
   const clock = options.clock ?? systemClock;
   const host = options.host ?? '127.0.0.1';
   // Key generation is the slow part of start-up: the RSA key (thread pool) and the CA in parallel.
@@ -128,7 +167,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const kubernetes = await startKubernetesApi({ issuer, authDelegators, counters, faults, tls: serverTls, host, port: options.kubernetesPort ?? 0 });
 
   const state = new InfisicalState();
-  const tokens = new AccessTokens(state, { clock, maxTokenAgeSeconds: options.maxTokenAgeSeconds ?? 7_776_000 });
+  const tokens = new AccessTokens(state, { clock, maxTokenAgeSeconds: options.maxTokenAgeSeconds ?? 7_776_000, generation });
   const sse = { pingIntervalMs: options.sse?.pingIntervalMs ?? 15_000, connectionTimeoutMs: options.sse?.connectionTimeoutMs ?? 3_600_000 };
   const events = new SecretEvents(sse);
   const ctx: InfisicalContext = {
@@ -137,7 +176,8 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     clock,
     events,
     options: {
-      renewalMode: options.renewalMode ?? 'current',
+      generation,
+      renewalMode: options.renewalMode ?? (generation === '2024' ? 'classic' : 'current'),
       eventSubscriptions: options.eventSubscriptions ?? true,
       blockInternalKubernetesHosts: options.blockInternalKubernetesHosts ?? false,
       ipPlanFeature: options.ipPlanFeature ?? true,
@@ -146,12 +186,16 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     },
   };
   const writer = new SecretWriter(ctx);
-  const limiter = options.rateLimit ? new RateLimiter(options.rateLimit, clock) : undefined;
+  const rateLimit = options.rateLimit ?? (generation === '2024' ? LIMITS_2024 : false);
+  const limiter = rateLimit ? new RateLimiter(rateLimit, clock) : undefined;
   const router = new Router();
   registerLoginRoutes(router, ctx);
   registerAdminRoutes(router, ctx);
   registerSecretRoutes(router, ctx, writer);
+  registerFolderRoutes(router, ctx);
   registerEventRoutes(router, ctx);
+  // Error bodies of the 2024 error handler carried no request id.
+  const envelopeFor = (status: number, message: unknown, error: string) => withoutReqId(generation, envelope(status, message, error));
 
   const infisical = await startServer(
     {
@@ -159,8 +203,11 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       counters,
       faults,
       ...(options.infisicalTls ? { tls: serverTls } : {}),
-      errorBody: (status, message, error) => envelope(status, message, error ?? (status >= 500 ? 'InternalServerError' : 'BadRequest')),
-      badJson: () => ({ status: 400, body: envelope(400, 'Body is not valid JSON', 'BadRequest') }),
+      errorBody: (status, message, error) => envelopeFor(status, message, error ?? (status >= 500 ? 'InternalServerError' : 'BadRequest')),
+      badJson: () => ({ status: 400, body: envelopeFor(400, 'Body is not valid JSON', 'BadRequest') }),
+      authenticate: (request) => (UNAUTHENTICATED.has(request.key) ? undefined : tokens.authenticate(request)),
+      shapeError: (body) => withoutReqId(generation, body),
+      etag: true,
       ...(limiter
         ? {
             admit: (key: string, ip: string) => {
@@ -170,7 +217,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
               if (admission.allowed) return { headers: admission.headers };
               return {
                 headers: admission.headers,
-                reject: { status: 429, body: envelope(429, `Rate limit exceeded. Please try again in ${admission.resetSeconds} seconds`, 'RateLimitExceeded') },
+                reject: { status: 429, body: envelopeFor(429, `Rate limit exceeded. Please try again in ${admission.resetSeconds} seconds`, 'RateLimitExceeded') },
               };
             },
           }

@@ -4,7 +4,7 @@
  * @example
  * const code: EmulatorErrorCode = 'UNKNOWN_PROJECT';
  */
-export type EmulatorErrorCode = 'UNKNOWN_PROJECT' | 'PROVISION_FAILED';
+export type EmulatorErrorCode = 'UNKNOWN_PROJECT' | 'PROVISION_FAILED' | 'INVALID_OPTIONS';
 
 /**
  * Thrown by the emulator's test helpers (`setSecret`, `addIdentityToProject`, `provision`, ...) when they are

@@ -50,14 +50,14 @@ describe('Emulator: Infisical side', () => {
     expect(bad.body.message[0]).toMatchObject({ path: ['recursive'] });
   });
 
-  it('expands references, leaves cycles as written, and lists an empty missing path', async () => {
+  it('expands references, ends cycles at the depth bound, and lists an empty missing path (with imports: [])', async () => {
     const { body } = await login();
     const expanded = await list(body.accessToken, 'expandSecretReferences=true');
     const values = Object.fromEntries(expanded.body.secrets.map((s: { secretKey: string; secretValue: string }) => [s.secretKey, s.secretValue]));
     expect(values).toMatchObject({ A: 'a', REF: 'a-x' });
     expect(values.LOOP1).toMatch(/^\$\{LOOP[12]\}$/);
     expect(expanded.body).not.toHaveProperty('imports');
-    expect((await list(body.accessToken, 'secretPath=/nowhere')).body).toEqual({ secrets: [] });
+    expect((await list(body.accessToken, 'secretPath=/nowhere')).body).toEqual({ secrets: [], imports: [] });
   });
 
   it('merges imports only when asked', async () => {

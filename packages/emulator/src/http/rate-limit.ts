@@ -58,6 +58,8 @@ export function bucketFor(routeKey: string): Bucket | undefined {
   const [method = '', path = ''] = routeKey.split(' ');
   if (path === '/api/status') return undefined;
   if (path.startsWith('/api/v4/secrets') || path.startsWith('/api/v3/secrets')) return 'secretsLimit';
+  // Folders are read with readLimit and written with secretsLimit (secret-folder-router).
+  if (path === '/api/v1/folders' && method !== 'GET') return 'secretsLimit';
   if (path === '/api/v1/events/subscribe/project-events') return 'readLimit';
   return method === 'GET' ? 'readLimit' : 'writeLimit';
 }

@@ -29,6 +29,19 @@ interface Route {
   handler: Handler;
 }
 
+/** Thrown by `match` for a path whose percent-escapes do not decode (the server's 400 `FST_ERR_BAD_URL`). */
+export class BadUrlError extends Error {
+  override readonly name = 'BadUrlError';
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new BadUrlError(`'${text}' is not a valid url component`);
+  }
+}
+
 /** Method + path template routing with `:params`; trailing slashes ignored, as Infisical's server does. */
 export class Router {
   readonly #routes: Route[] = [];
@@ -49,14 +62,17 @@ export class Router {
     return this;
   }
 
+  /** The route for a request; throws `BadUrlError` when the path does not decode, whether or not a route matches. */
   match(method: string, pathname: string): { key: string; params: Record<string, string>; handler: Handler } | undefined {
+    // find-my-way decodes the whole path before routing, so a bad escape is a 400 even on an unknown path.
+    decode(pathname);
     for (const route of this.#routes) {
       if (route.method !== method) continue;
       const m = route.pattern.exec(pathname);
       if (!m) continue;
       const params: Record<string, string> = {};
       route.names.forEach((name, index) => {
-        params[name] = decodeURIComponent(m[index + 1] ?? '');
+        params[name] = decode(m[index + 1] ?? '');
       });
       return { key: `${route.method} ${route.template}`, params, handler: route.handler };
     }

@@ -1,8 +1,10 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import { createHash } from 'node:crypto';
+import { parse as parseForm } from 'node:querystring';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Router, RouteRequest, RouteResponse } from './router.js';
+import { BadUrlError, type Router, type RouteRequest, type RouteResponse } from './router.js';
 import type { Counters, Faults, FaultSpec } from './faults.js';
 
 export class HttpError extends Error {
@@ -28,25 +30,48 @@ export interface ServerHooks {
   tls?: { cert: string; key: string };
   /** Rate limiting: headers to add, and a response when the request is refused. */
   admit?(key: string, ip: string): { headers: Record<string, string>; reject?: RouteResponse };
+  /**
+   * The server's request hook, run before faults, rate limits and the body: Infisical authenticates (and
+   * spends a token use) in `onRequest`, before the route's rate limiter. Throw an HttpError to refuse.
+   */
+  authenticate?(request: RouteRequest): Promise<unknown> | undefined;
+  /** Reshapes an error body a handler threw (e.g. a server generation without `reqId`). */
+  shapeError?(body: unknown): unknown;
+  /** `ETag` on every 2xx JSON answer and `304` for a matching `If-None-Match` on reads (@fastify/etag). */
+  etag?: boolean;
 }
 
 const MAX_BODY = 1024 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; tooLarge?: boolean }> {
+type BodyResult = { ok: true; value: unknown } | { ok: false; tooLarge?: boolean; aborted?: boolean };
+
+function isForm(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+}
+
+async function readBody(req: IncomingMessage): Promise<BodyResult> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) {
-      // Drain the rest so the client gets our answer instead of a broken pipe.
-      req.resume();
-      return { ok: false, tooLarge: true };
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY) {
+        // Drain the rest so the client gets our answer instead of a broken pipe.
+        req.resume();
+        return { ok: false, tooLarge: true };
+      }
+      chunks.push(chunk as Buffer);
     }
-    chunks.push(chunk as Buffer);
+  } catch {
+    // The client hung up mid-body: there is nobody left to answer.
+    return { ok: false, aborted: true };
   }
   if (size === 0) return { ok: true, value: undefined };
+  const text = Buffer.concat(chunks).toString('utf8');
+  // The server registers @fastify/formbody: form bodies are plain string fields (repeated keys become arrays).
+  if (isForm(req)) return { ok: true, value: { ...parseForm(text) } };
   try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+    return { ok: true, value: JSON.parse(text) };
   } catch {
     return { ok: false };
   }
@@ -60,10 +85,20 @@ function clientIp(req: IncomingMessage): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
-function send(res: ServerResponse, response: RouteResponse): void {
+function send(res: ServerResponse, response: RouteResponse, etag?: { ifNoneMatch: string | undefined; read: boolean }): void {
   if (res.headersSent || res.destroyed) return;
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...response.headers };
   const payload = response.body === undefined ? '' : JSON.stringify(response.body);
+  if (etag && response.status >= 200 && response.status < 300 && payload) {
+    const tag = `"${createHash('sha1').update(payload).digest('base64url')}"`;
+    headers.etag = tag;
+    if (etag.read && etag.ifNoneMatch === tag) {
+      delete headers['content-type'];
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+  }
   res.writeHead(response.status, headers);
   res.end(payload);
 }
@@ -126,18 +161,45 @@ export interface RunningServer {
 export async function startServer(hooks: ServerHooks, host: string, port: number): Promise<RunningServer> {
   const closing = new AbortController();
   const sockets = new Set<Socket>();
-  const handler = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://emulator');
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const rawUrl = req.url ?? '/';
+    // Origin-form paths are appended, so `//x` stays a path rather than becoming a host.
+    const url = rawUrl.startsWith('/') ? new URL(`http://emulator${rawUrl}`) : new URL(rawUrl);
     const method = (req.method ?? 'GET').toUpperCase();
-    const match = hooks.router.match(method, url.pathname);
+    let match: ReturnType<Router['match']>;
+    try {
+      match = hooks.router.match(method, url.pathname);
+    } catch (error) {
+      if (!(error instanceof BadUrlError)) throw error;
+      // Fastify's own answer (onBadUrl), before any hook or error handler runs.
+      send(res, { status: 400, body: { error: 'Bad Request', code: 'FST_ERR_BAD_URL', message: error.message, statusCode: 400 } });
+      return;
+    }
     if (!match) {
       send(res, { status: 404, body: hooks.errorBody(404, `Route ${method}:${url.pathname} not found`, 'NotFound') });
       return;
     }
     hooks.counters.hit(match.key);
+    const ip = clientIp(req);
+    const request: RouteRequest = { raw: req, method, key: match.key, params: match.params, query: url.searchParams, body: undefined, headers: req.headers, ip };
+    const ifNoneMatch = typeof req.headers['if-none-match'] === 'string' ? req.headers['if-none-match'] : undefined;
+    const etag = hooks.etag ? { ifNoneMatch, read: method === 'GET' || method === 'HEAD' } : undefined;
+    const fail = (error: unknown) => {
+      if (error instanceof HttpError) {
+        const body = hooks.shapeError ? hooks.shapeError(error.body) : error.body;
+        send(res, { status: error.status, body, ...(error.headers ? { headers: error.headers } : {}) });
+      } else send(res, { status: 500, body: hooks.errorBody(500, 'Something went wrong', 'InternalServerError') });
+    };
+    try {
+      await hooks.authenticate?.(request);
+    } catch (error) {
+      fail(error);
+      return;
+    }
     const fault = hooks.faults.take(match.key);
     if (fault && (await applyFault(fault, res, hooks, closing.signal))) return;
-    const ip = clientIp(req);
+    // A client that hung up during a delay has nobody left to answer.
+    if (res.destroyed) return;
     const admission = hooks.admit?.(match.key, ip);
     if (admission) {
       // setHeader, not the response object: SSE handlers write their own head and must keep these too.
@@ -148,6 +210,10 @@ export async function startServer(hooks: ServerHooks, host: string, port: number
       }
     }
     const body = await readBody(req);
+    if (!body.ok && body.aborted) {
+      res.destroy();
+      return;
+    }
     if (!body.ok && body.tooLarge) {
       send(res, { status: 413, body: hooks.errorBody(413, 'Request body is too large', 'PayloadTooLarge') });
       return;
@@ -156,23 +222,24 @@ export async function startServer(hooks: ServerHooks, host: string, port: number
       send(res, hooks.badJson());
       return;
     }
-    const request: RouteRequest = {
-      raw: req,
-      method,
-      key: match.key,
-      params: match.params,
-      query: url.searchParams,
-      body: body.value,
-      headers: req.headers,
-      ip,
-    };
+    request.body = body.value;
     try {
       const response = await match.handler(request, res);
-      if (response) send(res, response);
+      if (response) send(res, response, etag);
     } catch (error) {
-      if (error instanceof HttpError) send(res, { status: error.status, body: error.body, ...(error.headers ? { headers: error.headers } : {}) });
-      else send(res, { status: 500, body: hooks.errorBody(500, 'Something went wrong', 'InternalServerError') });
+      fail(error);
     }
+  };
+  // Nothing a client sends or does may take the host process down: any escape becomes a 500 or a closed socket.
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch(() => {
+      try {
+        if (!res.headersSent && !res.destroyed) send(res, { status: 500, body: hooks.errorBody(500, 'Something went wrong', 'InternalServerError') });
+        else res.destroy();
+      } catch {
+        res.destroy();
+      }
+    });
   };
   const server = hooks.tls ? createHttpsServer({ cert: hooks.tls.cert, key: hooks.tls.key }, handler) : createHttpServer(handler);
   server.on('connection', (socket: Socket) => {

@@ -9,6 +9,8 @@ import type { RouteRequest } from '../http/router.js';
 export interface TokenSettings {
   clock: EmulatorClock;
   maxTokenAgeSeconds: number;
+  /** `2024`: token rows are deleted on revoke, so every refusal of a gone token reads `No identity access token found`. */
+  generation?: 'current' | '2024';
 }
 
 export interface IssuedToken {
@@ -28,6 +30,8 @@ export class AccessTokens {
   readonly #secret = new Uint8Array(randomBytes(32));
   readonly #state: InfisicalState;
   readonly #settings: TokenSettings;
+  /** One authentication per request: the server's hook and the route handler share it (one token use). */
+  readonly #authenticated = new WeakMap<RouteRequest['raw'], Promise<AuthenticatedCaller>>();
 
   constructor(state: InfisicalState, settings: TokenSettings) {
     this.#state = state;
@@ -83,6 +87,7 @@ export class AccessTokens {
       identityId: identity.id,
       authMethod,
       creationEpoch: now,
+      createdAtMs: this.#settings.clock.now(),
       ttl: limits.ttl,
       maxTtl: limits.maxTtl,
       numUsesLimit: limits.numUsesLimit,
@@ -94,17 +99,21 @@ export class AccessTokens {
     return { accessToken, expiresIn: limits.ttl, accessTokenMaxTTL: limits.maxTtl, tokenType: 'Bearer' };
   }
 
-  /** `jwt.verify` with the server's rewritten messages: every failure is a 403 TokenError. */
-  async verify(token: string): Promise<{ record: AccessTokenRecord; identity: IdentityRecord; claims: Record<string, unknown> }> {
-    let claims: Record<string, unknown>;
+  /** `jwt.verify` alone, with the server's rewritten messages: every failure is a 403 TokenError. */
+  async verifyClaims(token: string): Promise<Record<string, unknown>> {
     try {
-      ({ payload: claims } = await jwtVerify(token, this.#secret, { currentDate: new Date(this.#settings.clock.now()), algorithms: ['HS256'] }));
+      return (await jwtVerify(token, this.#secret, { currentDate: new Date(this.#settings.clock.now()), algorithms: ['HS256'] })).payload;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) fail(403, 'Your token has expired. Please re-authenticate.', 'TokenError');
       if (error instanceof joseErrors.JWSSignatureVerificationFailed) fail(403, 'invalid signature', 'TokenError');
       if (error instanceof joseErrors.JOSEAlgNotAllowed) fail(403, 'The provided access token has an invalid algorithm.', 'TokenError');
       fail(403, 'The provided access token is malformed. Please use a valid token or generate a new one and try again.', 'TokenError');
     }
+  }
+
+  /** `verifyClaims`, then the token's row and identity (401 when either is gone). */
+  async verify(token: string): Promise<{ record: AccessTokenRecord; identity: IdentityRecord; claims: Record<string, unknown> }> {
+    const claims = await this.verifyClaims(token);
     const jti = typeof claims.identityAccessTokenId === 'string' ? claims.identityAccessTokenId : '';
     const record = this.#state.tokens.get(jti);
     const identity = record ? (this.#state.identities.get(record.identityId) ?? this.#state.deletedIdentities.get(record.identityId)) : undefined;
@@ -112,13 +121,23 @@ export class AccessTokens {
     return { record, identity, claims };
   }
 
-  /** The checks every authenticated identity request goes through, in the server's order. */
-  async authenticate(req: RouteRequest): Promise<AuthenticatedCaller> {
+  /** The checks every authenticated identity request goes through, in the server's order; once per request. */
+  authenticate(req: RouteRequest): Promise<AuthenticatedCaller> {
+    let caller = this.#authenticated.get(req.raw);
+    if (!caller) {
+      caller = this.#authenticate(req);
+      this.#authenticated.set(req.raw, caller);
+    }
+    return caller;
+  }
+
+  async #authenticate(req: RouteRequest): Promise<AuthenticatedCaller> {
     const header = req.headers.authorization;
     const value = Array.isArray(header) ? header[0] : header;
     if (!value) fail(401, 'Token missing', 'UnauthorizedError');
     const token = value.slice(7);
     const { record, identity } = await this.verify(token);
+    if (this.#settings.generation === '2024') return this.#authenticate2024(req, record, identity);
     if (record.revoked) fail(401, 'Failed to authorize: token has been revoked', 'UnauthorizedError');
     if (this.#state.deletedIdentities.has(record.identityId)) fail(401, 'Failed to authorize: identity tokens have been revoked', 'UnauthorizedError');
     if (record.authMethod === 'kubernetes-auth' && this.#state.revokedAuthMethods.has(`${record.identityId}:${record.jti}`)) {
@@ -134,6 +153,24 @@ export class AccessTokens {
         fail(403, 'You are not allowed to access this resource from the current IP address', 'ForbiddenError');
       }
     }
+    return { identity, token: record };
+  }
+
+  /** The October 2024 checks: a gone row (revoked, identity deleted, auth method removed) and the classic use limit. */
+  #authenticate2024(req: RouteRequest, record: AccessTokenRecord, identity: IdentityRecord): AuthenticatedCaller {
+    const gone =
+      record.revoked || this.#state.deletedIdentities.has(record.identityId) || this.#state.revokedAuthMethods.has(`${record.identityId}:${record.jti}`);
+    if (gone) fail(401, 'No identity access token found', 'UnauthorizedError');
+    if (record.authMethod === 'kubernetes-auth') {
+      const auth = this.#state.kubernetesAuth.get(record.identityId);
+      if (auth && !ipAllowed(req.ip, auth.accessTokenTrustedIps)) {
+        fail(403, 'You are not allowed to access this resource from the current IP address', 'ForbiddenError');
+      }
+    }
+    if (record.numUsesLimit > 0 && record.uses >= record.numUsesLimit) {
+      fail(401, 'Unable to renew because access token number of uses limit reached', 'UnauthorizedError');
+    }
+    record.uses += 1;
     return { identity, token: record };
   }
 }

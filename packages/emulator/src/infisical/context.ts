@@ -10,6 +10,8 @@ export interface InfisicalContext {
   clock: EmulatorClock;
   events: SecretEvents;
   options: {
+    /** Which server the emulator plays: today's, or one from October 2024. */
+    generation: 'current' | '2024';
     renewalMode: 'current' | 'classic';
     eventSubscriptions: boolean;
     blockInternalKubernetesHosts: boolean;

@@ -45,6 +45,8 @@ export interface AccessTokenRecord {
   authMethod: 'kubernetes-auth' | 'universal-auth';
   /** Seconds: issue time of the first token of this lineage (renewals keep it). */
   creationEpoch: number;
+  /** Epoch ms of the lineage's first issue: classic renewal compares in milliseconds. */
+  createdAtMs: number;
   ttl: number;
   maxTtl: number;
   numUsesLimit: number;
@@ -60,6 +62,26 @@ export interface SecretRecord {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** Tag slugs (the project's tags; see `InfisicalState.tags`). */
+  tags: string[];
+  metadata: Array<{ key: string; value: string }>;
+  skipMultilineEncoding: boolean;
+  /** Every earlier version, oldest first, for reads with `version`. */
+  history: Array<{ version: number; value: string; comment: string; updatedAt: string }>;
+}
+
+export interface TagRecord {
+  id: string;
+  slug: string;
+  name: string;
+  color: string;
+}
+
+export interface FolderRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface ProjectRecord {
@@ -67,10 +89,13 @@ export interface ProjectRecord {
   name: string;
   slug: string;
   orgId: string;
-  environments: Array<{ id: string; name: string; slug: string }>;
+  environments: Array<{ id: string; name: string; slug: string; position: number; createdAt: string; updatedAt: string }>;
   /** identityId -> role */
   members: Map<string, string>;
   createdAt: string;
+  updatedAt: string;
+  description: string | null;
+  type: string;
 }
 
 export interface ImportRecord {
@@ -96,6 +121,10 @@ export class InfisicalState {
   /** `${projectId}|${env}|${path}` -> key -> secret */
   readonly folders = new Map<string, Map<string, SecretRecord>>();
   readonly imports = new Map<string, ImportRecord[]>();
+  /** Folder ids and dates, by folder key. */
+  readonly folderRecords = new Map<string, FolderRecord>();
+  /** projectId -> slug -> tag */
+  readonly tags = new Map<string, Map<string, TagRecord>>();
   /** Deleted identities: their tokens still verify as JWTs but are refused as revoked. */
   readonly deletedIdentities = new Map<string, IdentityRecord>();
   /** `${identityId}:${jti}` of kubernetes-auth tokens revoked with the auth method. */
@@ -105,20 +134,35 @@ export class InfisicalState {
     return `${projectId}|${environment}|${normalizePath(path)}`;
   }
 
-  folder(projectId: string, environment: string, path: string, create = false): Map<string, SecretRecord> | undefined {
+  folder(projectId: string, environment: string, path: string, create = false, now = new Date().toISOString()): Map<string, SecretRecord> | undefined {
     const key = this.folderKey(projectId, environment, path);
     let folder = this.folders.get(key);
     if (!folder && create) {
-      folder = new Map();
-      this.folders.set(key, folder);
       // Parent folders exist implicitly, as in Infisical's folder tree.
       const segments = normalizePath(path).split('/').filter(Boolean);
-      for (let i = 0; i < segments.length; i++) {
-        const parent = this.folderKey(projectId, environment, `/${segments.slice(0, i).join('/')}`);
-        if (!this.folders.has(parent)) this.folders.set(parent, new Map());
+      for (let i = 0; i <= segments.length; i++) {
+        const at = this.folderKey(projectId, environment, `/${segments.slice(0, i).join('/')}`);
+        if (this.folders.has(at)) continue;
+        this.folders.set(at, new Map());
+        this.folderRecords.set(at, { id: randomUUID(), name: i === 0 ? 'root' : segments[i - 1]!, createdAt: now, updatedAt: now });
       }
+      folder = this.folders.get(key);
     }
     return folder;
+  }
+
+  /** The folder's id and dates (created with the folder). */
+  folderRecord(projectId: string, environment: string, path: string): FolderRecord | undefined {
+    return this.folderRecords.get(this.folderKey(projectId, environment, path));
+  }
+
+  /** The project's tag with this slug, created on first use. */
+  tag(projectId: string, slug: string): TagRecord {
+    let tags = this.tags.get(projectId);
+    if (!tags) this.tags.set(projectId, (tags = new Map()));
+    let tag = tags.get(slug);
+    if (!tag) tags.set(slug, (tag = { id: randomUUID(), slug, name: slug, color: '#bec2c8' }));
+    return tag;
   }
 
   /** Folder paths at or below `path` in an environment. */

@@ -66,6 +66,22 @@ export class Check {
     return value;
   }
 
+  /** `z.string().array()`: a form body's single field is a string, not an array, and fails as zod fails it. */
+  stringArray(field: string): string[] | undefined {
+    const value = this.body[field];
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value)) {
+      this.issue(field, `Expected array, received ${value === null ? 'null' : typeof value}`, 'invalid_type', { expected: 'array', received: typeof value });
+      return undefined;
+    }
+    const bad = value.findIndex((v) => typeof v !== 'string');
+    if (bad >= 0) {
+      this.issues.push({ code: 'invalid_type', message: `Expected string, received ${typeof value[bad]}`, path: [field, bad] });
+      return undefined;
+    }
+    return value as string[];
+  }
+
   /** zod skips an object's refinements once a field has the wrong type (the parse is "aborted"). */
   get aborted(): boolean {
     return this.issues.some((i) => i.code === 'invalid_type');

@@ -6,7 +6,7 @@ import { Check } from '../validation.js';
 import { parseTrustedIp, type AuthenticatedCaller } from '../access-tokens.js';
 import { callKubernetes, withScheme } from '../kubernetes-client.js';
 import { nowIso, type InfisicalContext } from '../context.js';
-import type { KubernetesAuthRecord, StoredTrustedIp } from '../state.js';
+import type { KubernetesAuthRecord, ProjectRecord, StoredTrustedIp } from '../state.js';
 
 const MAX_TTL = 315_360_000;
 const HOST_CHARSET = /^[A-Za-z0-9:./-]+$/;
@@ -279,10 +279,32 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
     const check = Check.of(req.body);
     const projectName = check.string('projectName', { required: true, min: 1 });
     const slug = check.string('slug');
+    const description = check.string('projectDescription');
+    const type = check.string('type') ?? 'secret-manager';
     check.done();
     requireOrgAdmin(caller, 'create', 'workspace');
-    const project = createProject(ctx, projectName!, slug ?? undefined);
-    return { status: 200, body: { project: projectView(project) } };
+    if (slug && [...state.projects.values()].some((p) => p.slug === slug)) fail(400, `A project with the slug '${slug}' already exists.`, 'BadRequest');
+    const project = createProject(ctx, projectName!, slug ?? undefined, undefined, { description: description ?? null, type });
+    return { status: 200, body: { project: projectView(ctx, project) } };
+  });
+
+  router.on('POST', '/api/v1/workspace/:workspaceId/environments', async (req) => {
+    const caller = await ctx.tokens.authenticate(req);
+    const check = Check.of(req.body);
+    const name = check.string('name', { required: true });
+    const slug = check.string('slug', { required: true });
+    if (typeof slug === 'string' && !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug)) check.custom('slug', 'Slug must be a valid slug');
+    const position = check.body.position === undefined ? undefined : check.int('position', { min: 1 });
+    check.done();
+    const project = state.projects.get(req.params.workspaceId!);
+    if (!project) fail(404, `Project with ID '${req.params.workspaceId}' not found`, 'NotFound');
+    if (caller.identity.role !== 'admin' && project.members.get(caller.identity.id) !== 'admin') fail(403, 'You are not allowed to create on environments', 'PermissionDenied');
+    if (project.environments.some((env) => env.slug === slug)) fail(400, 'Environment with slug already exist', 'BadRequest');
+    const now = nowIso(ctx.clock);
+    const environment = { id: randomUUID(), name: name!, slug: slug!, position: position ?? project.environments.length + 1, createdAt: now, updatedAt: now };
+    project.environments.push(environment);
+    state.folder(project.id, environment.slug, '/', true, now);
+    return { status: 200, body: { message: 'Successfully created new environment', workspace: project.id, environment: { ...environment, projectId: project.id } } };
   });
 
   router.on('POST', '/api/v2/workspace/:projectId/identity-memberships/:identityId', async (req) => {
@@ -304,23 +326,62 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
   });
 }
 
-export function createProject(ctx: InfisicalContext, name: string, slug?: string, environments: string[] = ['dev', 'staging', 'prod']) {
+export function createProject(
+  ctx: InfisicalContext,
+  name: string,
+  slug?: string,
+  environments: string[] = ['dev', 'staging', 'prod'],
+  extra: { description?: string | null; type?: string } = {},
+): ProjectRecord {
   const names: Record<string, string> = { dev: 'Development', staging: 'Staging', prod: 'Production' };
-  const project = {
+  const now = nowIso(ctx.clock);
+  const project: ProjectRecord = {
     id: randomUUID(),
     name,
     slug: slug ?? `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${randomUUID().slice(0, 4)}`,
     orgId: ctx.state.organizationId,
-    environments: environments.map((env) => ({ id: randomUUID(), name: names[env] ?? env, slug: env })),
+    environments: environments.map((env, index) => ({ id: randomUUID(), name: names[env] ?? env, slug: env, position: index + 1, createdAt: now, updatedAt: now })),
     members: new Map<string, string>(),
-    createdAt: nowIso(ctx.clock),
+    createdAt: now,
+    updatedAt: now,
+    description: extra.description ?? null,
+    type: extra.type ?? 'secret-manager',
   };
   ctx.state.projects.set(project.id, project);
-  for (const env of environments) ctx.state.folder(project.id, env, '/', true);
+  for (const env of environments) ctx.state.folder(project.id, env, '/', true, now);
   return project;
 }
 
-export function projectView(project: ReturnType<typeof createProject>) {
-  const { members: _members, ...rest } = project;
-  return { ...rest, _id: project.id, type: 'secret-manager', version: 3, orgId: project.orgId };
+/**
+ * The project as `POST /api/v2/workspace` answers it: the server's sanitized project schema plus `_id` and the
+ * environments; the 2024 schema had neither `description`, `type` nor the later settings.
+ */
+export function projectView(ctx: InfisicalContext, project: ProjectRecord) {
+  const base = {
+    id: project.id,
+    _id: project.id,
+    name: project.name,
+    slug: project.slug,
+    autoCapitalization: false,
+    orgId: project.orgId,
+    createdAt: project.createdAt,
+    updatedAt: project.updatedAt,
+    version: 3,
+    upgradeStatus: null,
+    pitVersionLimit: 10,
+    kmsCertificateKeyId: null,
+    auditLogsRetentionDays: null,
+    environments: project.environments.map(({ id, name, slug }) => ({ id, name, slug })),
+  };
+  if (ctx.options.generation === '2024') return base;
+  return {
+    ...base,
+    description: project.description,
+    type: project.type,
+    defaultProduct: project.type,
+    hasDeleteProtection: false,
+    secretSharing: true,
+    showSnapshotsLegacy: false,
+    secretDetectionIgnoreValues: [],
+  };
 }

@@ -7,6 +7,16 @@ const EVENTS = new Set(['secret:create', 'secret:update', 'secret:delete', 'secr
 
 /** `POST /api/v1/events/subscribe/project-events`: server-sent secret-change events. */
 export function registerEventRoutes(router: Router, ctx: InfisicalContext): void {
+  // The October 2024 server had no event route: its router answers 404.
+  if (ctx.options.generation === 'current') registerSubscribe(router, ctx);
+
+  router.on('GET', '/api/status', () => ({
+    status: 200,
+    body: { date: new Date(ctx.clock.now()).toISOString(), message: 'Ok', emailConfigured: false, inviteOnlySignup: false, redisConfigured: true, secretScanningConfigured: false, maxIdentityAccessTokenTTL: 7_776_000 },
+  }));
+}
+
+function registerSubscribe(router: Router, ctx: InfisicalContext): void {
   router.on('POST', '/api/v1/events/subscribe/project-events', async (req, res) => {
     const caller = await ctx.tokens.authenticate(req);
     const check = Check.of(req.body);
@@ -23,19 +33,15 @@ export function registerEventRoutes(router: Router, ctx: InfisicalContext): void
         if (r?.conditions && typeof r.conditions.environmentSlug !== 'string') check.custom(['register', index, 'conditions', 'environmentSlug'], 'Required', 'invalid_type');
       });
     check.done();
-    if (!ctx.options.eventSubscriptions) {
-      fail(400, 'Event subscriptions are not available on your current plan. Please upgrade to access this feature.', 'BadRequest');
-    }
+    // The service checks the caller's permission (403) before the plan (400).
     const project = ctx.state.projects.get(projectId!);
     if (!project) fail(404, `Project with ID '${projectId}' not found`, 'NotFound');
     if (caller.identity.role !== 'admin' && !project.members.has(caller.identity.id)) {
       fail(403, 'You are not allowed to subscribe-on-created on secret-events', 'PermissionDenied');
     }
+    if (!ctx.options.eventSubscriptions) {
+      fail(400, 'Event subscriptions are not available on your current plan. Please upgrade to access this feature.', 'BadRequest');
+    }
     ctx.events.open(project.id, register as never, res);
   });
-
-  router.on('GET', '/api/status', () => ({
-    status: 200,
-    body: { date: new Date(ctx.clock.now()).toISOString(), message: 'Ok', emailConfigured: false, inviteOnlySignup: false, redisConfigured: true, secretScanningConfigured: false, maxIdentityAccessTokenTTL: 7_776_000 },
-  }));
 }

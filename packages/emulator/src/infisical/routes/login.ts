@@ -7,18 +7,20 @@ import { Check } from '../validation.js';
 import { callKubernetes, failOnKubernetesStatus } from '../kubernetes-client.js';
 import type { InfisicalContext } from '../context.js';
 
-function listMatches(list: string, value: string): boolean {
+/** Comma list, trimmed, empty = any; current servers also take picomatch globs, 2024 servers only equality. */
+function listMatches(list: string, value: string, globs: boolean): boolean {
   if (!list.trim()) return true;
   return list
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean)
-    .some((entry) => entry === value || picomatch.isMatch(value, entry));
+    .some((entry) => entry === value || (globs && picomatch.isMatch(value, entry)));
 }
 
 /** Login and token lifecycle routes: Kubernetes Auth, Universal Auth, renew, revoke. */
 export function registerLoginRoutes(router: Router, ctx: InfisicalContext): void {
   const { state, tokens } = ctx;
+  const current = ctx.options.generation === 'current';
 
   router.on('POST', '/api/v1/auth/kubernetes-auth/login', async (req) => {
     const check = Check.of(req.body);
@@ -43,7 +45,8 @@ export function registerLoginRoutes(router: Router, ctx: InfisicalContext): void
       body: {
         apiVersion: 'authentication.k8s.io/v1',
         kind: 'TokenReview',
-        spec: { token: jwt, ...(auth.allowedAudience ? { audiences: [auth.allowedAudience] } : {}) },
+        // Current servers let the API server check the audience; 2024 servers sent none and compared afterwards.
+        spec: { token: jwt, ...(current && auth.allowedAudience ? { audiences: [auth.allowedAudience] } : {}) },
       },
     });
     failOnKubernetesStatus(answer);
@@ -57,8 +60,8 @@ export function registerLoginRoutes(router: Router, ctx: InfisicalContext): void
     }
     const namespace = parts[2]!;
     const name = parts[3]!;
-    if (!listMatches(auth.allowedNamespaces, namespace)) fail(401, 'Access denied: K8s namespace not allowed.', 'UnauthorizedError');
-    if (!listMatches(auth.allowedNames, name)) fail(401, 'Access denied: K8s name not allowed.', 'UnauthorizedError');
+    if (!listMatches(auth.allowedNamespaces, namespace, current)) fail(401, 'Access denied: K8s namespace not allowed.', 'UnauthorizedError');
+    if (!listMatches(auth.allowedNames, name, current)) fail(401, 'Access denied: K8s name not allowed.', 'UnauthorizedError');
     if (auth.allowedAudience && !(review.status.audiences ?? []).includes(auth.allowedAudience)) {
       fail(401, 'Access denied: K8s audience not allowed.', 'UnauthorizedError');
     }
@@ -91,13 +94,16 @@ export function registerLoginRoutes(router: Router, ctx: InfisicalContext): void
     if (claims.authTokenType !== 'identityAccessToken') fail(400, 'Token is not an identity access token', 'BadRequest');
     const now = seconds(ctx.clock);
     if (ctx.options.renewalMode === 'classic') {
+      // The classic service compares Date objects: milliseconds, not whole seconds.
+      const nowMs = ctx.clock.now();
+      const maxTtlEnd = record.createdAtMs + record.maxTtl * 1000;
       if (record.numUsesLimit > 0 && record.uses >= record.numUsesLimit) {
         fail(401, 'Unable to renew because access token number of uses limit reached', 'UnauthorizedError');
       }
       if (record.revoked) fail(401, 'No identity access token found', 'UnauthorizedError');
       if (record.maxTtl > 0) {
-        if (now > record.creationEpoch + record.maxTtl) fail(401, 'Failed to renew MI access token due to Max TTL expiration', 'UnauthorizedError');
-        if (now + record.ttl > record.creationEpoch + record.maxTtl) fail(401, 'Failed to renew MI access token past its Max TTL expiration', 'UnauthorizedError');
+        if (nowMs > maxTtlEnd) fail(401, 'Failed to renew MI access token due to Max TTL expiration', 'UnauthorizedError');
+        if (nowMs + record.ttl * 1000 > maxTtlEnd) fail(401, 'Failed to renew MI access token past its Max TTL expiration', 'UnauthorizedError');
       }
       const token = await tokens.sign(record, identity, record.ttl > 0 ? record.ttl : undefined, { identityAuth: claims.identityAuth });
       return { status: 200, body: { accessToken: token, expiresIn: record.ttl, accessTokenMaxTTL: record.maxTtl, tokenType: 'Bearer' } };
@@ -116,6 +122,13 @@ export function registerLoginRoutes(router: Router, ctx: InfisicalContext): void
     const check = Check.of(req.body);
     const accessToken = check.string('accessToken', { required: true });
     check.done();
+    if (current) {
+      // Current servers verify the JWT (an expired one is a 403) and revoke by id without looking the row up.
+      const claims = await tokens.verifyClaims(accessToken!);
+      const record = typeof claims.identityAccessTokenId === 'string' ? state.tokens.get(claims.identityAccessTokenId) : undefined;
+      if (record) record.revoked = true;
+      return { status: 200, body: { message: 'Successfully revoked access token' } };
+    }
     let jti: unknown;
     try {
       jti = decodeJwt(accessToken!).identityAccessTokenId;
@@ -123,7 +136,7 @@ export function registerLoginRoutes(router: Router, ctx: InfisicalContext): void
       fail(403, 'The provided access token is malformed. Please use a valid token or generate a new one and try again.', 'TokenError');
     }
     const record = typeof jti === 'string' ? state.tokens.get(jti) : undefined;
-    if (!record) fail(401, 'No identity access token found', 'UnauthorizedError');
+    if (!record || record.revoked) fail(401, 'No identity access token found', 'UnauthorizedError');
     record.revoked = true;
     return { status: 200, body: { message: 'Successfully revoked access token' } };
   });

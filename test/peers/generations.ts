@@ -49,12 +49,3 @@ export async function startGeneration(generation: Generation, options: StartEmul
   emu.counters.reset();
   return emu;
 }
-
-/** A generation the emulator cannot start yet, with the reason; `undefined` once it can. */
-export const PENDING: Record<Generation, string | undefined> = {
-  current: undefined,
-  '2024': "the emulator has no generation switch yet: startEmulator({ generation: '2024' }) comes from helper emu-infisical (branch emu-infisical)",
-};
-
-/** The title of a generation's block: its reason when it cannot run yet. */
-export const pendingTitle = (generation: Generation): string => (PENDING[generation] ? `skipped: ${PENDING[generation]}` : 'runs');

@@ -4,7 +4,8 @@ import type { RetryOptions } from './transport/retry.js';
 import { AuthApi, type LoginOptions, type LoginResponse } from './api/auth.js';
 import { IdentitiesApi } from './api/identities.js';
 import { KubernetesAuthApi } from './api/kubernetes-auth.js';
-import { SecretsApi } from './api/secrets.js';
+import { SecretsApi, type SecretsLogger } from './api/secrets.js';
+import type { SecretsApiVersion } from './api/secrets-types.js';
 import { ProjectsApi } from './api/projects.js';
 import { EventsApi } from './api/events.js';
 import { InfisicalValidationError } from './errors/errors.js';
@@ -31,8 +32,17 @@ export interface InfisicalClientOptions {
   retry?: RetryOptions | false;
   /** Appended to the `user-agent` header (`node-infisical/<version> node/<version> <yours>`). */
   userAgent?: string;
-  /** A custom fetch implementation (advanced: proxies, instrumentation). */
+  /** A custom fetch implementation (advanced: proxies, instrumentation). It must honour `redirect: 'manual'`. */
   fetch?: typeof fetch;
+  /**
+   * Secrets routes: `auto` (default) uses `/api/v4/secrets*` and, on a server without them (the router's
+   * 404 `Route ... not found`), switches this client to `/api/v3/secrets/raw*` for good; `v4` or `v3` pins it.
+   */
+  apiVersion?: SecretsApiVersion;
+  /** Receives the one-time notice of the switch to v3 (`info` when present, else `warn`). Default: silent. */
+  logger?: SecretsLogger;
+  /** Largest response body (and event-stream event) accepted, in bytes. Default 10 MiB. A larger one is `RESPONSE_TOO_LARGE`. */
+  maxResponseBytes?: number;
 }
 
 /**
@@ -70,7 +80,15 @@ export class InfisicalClient {
     if (token !== undefined && token.trim() !== '') this.auth.setAccessToken(token);
     this.identities = new IdentitiesApi(this.#transport);
     this.identityAuth = Object.freeze({ kubernetes: new KubernetesAuthApi(this.#transport) });
-    this.secrets = new SecretsApi(this.#transport);
+    const apiVersion = options.apiVersion ?? 'auto';
+    if (apiVersion !== 'auto' && apiVersion !== 'v4' && apiVersion !== 'v3') {
+      throw new InfisicalValidationError('apiVersion', 'must be "auto" (default), "v4" or "v3"');
+    }
+    const logger = options.logger;
+    if (logger !== undefined && (logger === null || typeof logger.warn !== 'function')) {
+      throw new InfisicalValidationError('logger', 'must have a warn(message) method (and optionally info(message))');
+    }
+    this.secrets = new SecretsApi(this.#transport, { apiVersion, logger });
     this.projects = new ProjectsApi(this.#transport);
     this.events = new EventsApi(this.#transport);
   }

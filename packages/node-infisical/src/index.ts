@@ -20,8 +20,10 @@ export type {
   WriteSecretOptions,
   DeleteSecretOptions,
   SecretWriteResult,
+  ListSecretsResult,
+  SecretsApiVersion,
 } from './api/secrets-types.js';
-export type { SecretsApi } from './api/secrets.js';
+export type { SecretsApi, SecretsLogger } from './api/secrets.js';
 export type { Project, CreateProjectOptions, IdentityMembership, ProjectsApi } from './api/projects.js';
 export type { ProjectEvent, EventRegistration, SecretEventName, SubscribeOptions, EventsApi } from './api/events.js';
 export {
@@ -29,9 +31,19 @@ export {
   InfisicalApiError,
   InfisicalNetworkError,
   InfisicalResponseError,
+  InfisicalRedirectError,
+  InfisicalResponseTooLargeError,
   InfisicalValidationError,
   type NetworkErrorCode,
   type ApiErrorDetails,
 } from './errors/errors.js';
-export { isTokenError, isUseLimitError, isRevokedError, isTrustedIpError, isRenewRefusedError } from './errors/classify.js';
+export {
+  isTokenError,
+  isUseLimitError,
+  isRevokedError,
+  isTrustedIpError,
+  isRenewRefusedError,
+  isRouteNotFoundError,
+  isProjectNotFoundError,
+} from './errors/classify.js';
 export { MAX_TTL_SECONDS } from './api/validate.js';

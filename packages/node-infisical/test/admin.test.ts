@@ -3,7 +3,7 @@
  * against the emulator.
  */
 import { describe, expect, it } from 'vitest';
-import { InfisicalApiError } from 'node-infisical';
+import { InfisicalApiError, isProjectNotFoundError } from 'node-infisical';
 import { adminFor, appClient, rejectionOf, useEmulator } from './helpers.js';
 
 const env = useEmulator({}, { secrets: { DB_URL: 'postgres://db', GREETING: 'hello ${DB_URL}' } });
@@ -59,9 +59,19 @@ describe('Method: secrets.list', () => {
     expect(secrets[0]).toMatchObject({ environment: 'prod', type: 'shared', version: expect.any(Number) });
   });
 
+  it('an unknown project is a 404 that isProjectNotFoundError recognises (list and single read)', async () => {
+    const client = await appClient(env.emu(), env.app());
+    const listing = (await rejectionOf(client.secrets.list({ projectId: 'no-such-project', environment: 'prod' }))) as InfisicalApiError;
+    expect(listing).toMatchObject({ status: 404, serverMessage: "Project with ID 'no-such-project' not found" });
+    expect(isProjectNotFoundError(listing)).toBe(true);
+    const reading = await rejectionOf(client.secrets.get({ projectId: 'no-such-project', environment: 'prod', secretName: 'DB_URL' }));
+    expect(isProjectNotFoundError(reading)).toBe(true);
+    expect(isProjectNotFoundError(await rejectionOf(client.secrets.get({ ...where(), secretName: 'MISSING' })))).toBe(false);
+  });
+
   it('gives empty lists for a folder that does not exist', async () => {
     const client = await appClient(env.emu(), env.app());
-    expect(await client.secrets.list({ ...where(), secretPath: '/nowhere' })).toEqual({ secrets: [], imports: [] });
+    expect(await client.secrets.list({ ...where(), secretPath: '/nowhere' })).toEqual({ secrets: [], imports: [], etag: expect.any(String), notModified: false });
   });
 
   it('sends booleans as "true"/"false": references, hidden values, recursion and imports', async () => {

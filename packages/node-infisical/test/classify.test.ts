@@ -3,7 +3,16 @@
  * the ones the emulator does not produce. Errors are built as the transport builds them.
  */
 import { describe, expect, it } from 'vitest';
-import { InfisicalApiError, isRenewRefusedError, isRevokedError, isTokenError, isTrustedIpError, isUseLimitError } from 'node-infisical';
+import {
+  InfisicalApiError,
+  isProjectNotFoundError,
+  isRenewRefusedError,
+  isRevokedError,
+  isRouteNotFoundError,
+  isTokenError,
+  isTrustedIpError,
+  isUseLimitError,
+} from 'node-infisical';
 
 const api = (status: number, serverMessage: string, serverError?: string) =>
   new InfisicalApiError({ status, serverError, serverMessage, reqId: undefined, method: 'POST', path: '/api/v1/auth/token/renew', retryAfter: undefined });
@@ -59,5 +68,32 @@ describe('Function: classifiers', () => {
   it('a 500 is none of them', () => {
     const e = api(500, 'Something went wrong', 'InternalServerError');
     expect([isTokenError, isUseLimitError, isRevokedError, isTrustedIpError, isRenewRefusedError].map((f) => f(e))).toEqual([false, false, false, false, false]);
+  });
+
+  it.each([
+    [404, 'Route GET:/api/v4/secrets?projectId=p&environment=prod&secretPath=%2F not found', true],
+    [404, 'Route POST:/api/v1/events/subscribe/project-events not found', true],
+    [404, 'Route DELETE:/api/v4/secrets/KEY not found', true],
+    [404, "Secret with name 'KEY' not found", false],
+    [404, 'Route not found', false],
+    [400, 'Route GET:/api/v4/secrets not found', false],
+  ] as const)('isRouteNotFoundError: %i %s → %s', (status, message, expected) => {
+    expect(isRouteNotFoundError(api(status, message, 'Not Found'))).toBe(expected);
+  });
+
+  it.each([
+    // Current server: backend/src/services/project-bot/project-bot-fns.ts (getBotKeyFn, reached first by the list and single-read paths).
+    [404, "Project with ID 'p-404' not found during bot lookup. Are you sure you are using the correct project ID?", true],
+    // October 2024 server: same file, before the ID was added to the text.
+    [404, 'Project not found during bot lookup. Are you sure you are using the correct project ID?', true],
+    // Older servers answered 400 BadRequest.
+    [400, 'Project not found during bot lookup.', true],
+    // The emulator's wording (and the service-token path of current servers).
+    [404, "Project with ID 'p-404' not found", true],
+    [404, "Project bot not found for project with ID 'p'. Please ask an administrator to log-in to the Infisical Console.", false],
+    [404, "Secret with name 'KEY' not found", false],
+    [403, "Project with ID 'p' not found", false],
+  ] as const)('isProjectNotFoundError: %i %s → %s', (status, message, expected) => {
+    expect(isProjectNotFoundError(api(status, message, 'NotFound'))).toBe(expected);
   });
 });

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { provision, startEmulator, type Emulator, type Provisioned } from '@infisical-k8s/emulator';
-import { InfisicalApiError, InfisicalClient, InfisicalNetworkError, InfisicalResponseError } from 'node-infisical';
+import { InfisicalApiError, InfisicalClient, InfisicalNetworkError, InfisicalResponseError, InfisicalResponseTooLargeError } from 'node-infisical';
 import { appClient, clientFor, rejectionOf, useEmulator } from './helpers.js';
 
 const LIST = 'GET /api/v4/secrets';
@@ -194,7 +194,6 @@ describe('Class: InfisicalClient — answers that are not Infisical JSON', () =>
   it.each([
     ['malformed JSON', { malformed: true }, 'malformed JSON'],
     ['an HTML error page', { html: true }, 'HTML page'],
-    ['an oversized body', { oversized: 11 * 1024 * 1024 }, 'larger than 10485760 bytes'],
   ] as const)('turns %s into InfisicalResponseError', async (_name, fault, text) => {
     const client = await appClient(env.emu(), env.app(), { retry: false });
     env.emu().faults.inject({ route: LIST, ...fault, times: 1 });
@@ -203,6 +202,44 @@ describe('Class: InfisicalClient — answers that are not Infisical JSON', () =>
     expect(error).toMatchObject({ code: 'BAD_RESPONSE', name: 'InfisicalResponseError', path: '/api/v4/secrets' });
     expect((error as Error).message).toContain(text);
     expect(error).not.toBeInstanceOf(SyntaxError);
+  });
+
+  it('turns an oversized body into InfisicalResponseTooLargeError, sent once', async () => {
+    const client = await appClient(env.emu(), env.app());
+    env.emu().faults.inject({ route: LIST, oversized: 11 * 1024 * 1024 });
+    const error = await rejectionOf(client.secrets.list(where()));
+    expect(error).toBeInstanceOf(InfisicalResponseTooLargeError);
+    expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', name: 'InfisicalResponseTooLargeError', limitBytes: 10 * 1024 * 1024, path: '/api/v4/secrets' });
+    expect((error as Error).message).toContain('maxResponseBytes');
+    expect(env.emu().counters.get(LIST)).toBe(1);
+  });
+
+  it('never retries an oversized answer, even a 503 that would otherwise be retried', async () => {
+    let hits = 0;
+    const big = createServer((req, res) => {
+      hits += 1;
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '0' });
+      res.end(JSON.stringify({ message: 'x'.repeat(5000) }));
+    });
+    await new Promise<void>((resolve) => big.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = new InfisicalClient({ baseUrl: `http://127.0.0.1:${(big.address() as AddressInfo).port}`, accessToken: 'test-token', maxResponseBytes: 1024, retry: { retries: 3, baseDelayMs: 1 } });
+      const error = await rejectionOf(client.secrets.list(where()));
+      expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', status: 503, limitBytes: 1024 });
+      expect(hits).toBe(1);
+    } finally {
+      big.closeAllConnections();
+      await new Promise<void>((resolve) => big.close(() => resolve()));
+    }
+  });
+
+  it('takes maxResponseBytes from the client options', async () => {
+    const client = await appClient(env.emu(), env.app(), { maxResponseBytes: 4000 });
+    env.emu().faults.inject({ route: LIST, oversized: 4001, times: 1 });
+    expect(await rejectionOf(client.secrets.list(where()))).toMatchObject({ code: 'RESPONSE_TOO_LARGE', limitBytes: 4000 });
+    expect((await client.secrets.list(where())).secrets.map((s) => s.secretKey)).toEqual(['SEEDED']);
+    expect(() => new InfisicalClient({ maxResponseBytes: 0 })).toThrow(/maxResponseBytes/);
   });
 
   it('retries an HTML 502 from a proxy on a GET', async () => {

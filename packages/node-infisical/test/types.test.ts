@@ -25,7 +25,8 @@ describe('Types: public API', () => {
 
   it('lists secrets with imports, and the admin calls answer in the server shapes', () => {
     const client = new InfisicalClient();
-    expectTypeOf(client.secrets.list).returns.resolves.toEqualTypeOf<{ secrets: Secret[]; imports: SecretImport[] }>();
+    expectTypeOf(client.secrets.list).returns.resolves.toEqualTypeOf<{ secrets: Secret[]; imports: SecretImport[]; etag: string | undefined; notModified: boolean }>();
+    expectTypeOf(client.secrets.apiVersion).toEqualTypeOf<'v4' | 'v3' | undefined>();
     expectTypeOf(client.identityAuth.kubernetes.attach).returns.resolves.toEqualTypeOf<{ identityKubernetesAuth: IdentityKubernetesAuth }>();
     expectTypeOf(client.events.subscribe).returns.resolves.toEqualTypeOf<AsyncIterable<ProjectEvent>>();
     expectTypeOf<{ kubernetesAuth: { identityId: string; jwt: string } }>().toExtend<Parameters<typeof client.login>[0]>();

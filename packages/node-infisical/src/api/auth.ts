@@ -1,5 +1,6 @@
 import type { Transport } from '../transport/http.js';
-import { InfisicalResponseError, InfisicalValidationError } from '../errors/errors.js';
+import { InfisicalValidationError } from '../errors/errors.js';
+import { tokenAnswer } from './shapes.js';
 import { readTokenClaims } from './token-claims.js';
 import { requireJwt, requireString } from './validate.js';
 
@@ -90,16 +91,13 @@ export class AuthApi {
       const jwt = requireJwt('kubernetesAuth.jwt', k.jwt, 'read it from the projected service-account token file, e.g. /var/run/secrets/infisical/token');
       const body: Record<string, string> = { identityId, jwt };
       if (k.organizationSlug !== undefined) body.organizationSlug = requireString('kubernetesAuth.organizationSlug', k.organizationSlug, 'the sub-organization slug, or leave it out');
-      return this.#store(await this.#transport.json<LoginResponse>({ method: 'POST', path: '/api/v1/auth/kubernetes-auth/login', body }), '/api/v1/auth/kubernetes-auth/login');
+      return this.#post('/api/v1/auth/kubernetes-auth/login', body);
     }
     if ('universalAuth' in options) {
       const u = (options.universalAuth ?? {}) as { clientId?: unknown; clientSecret?: unknown };
       const clientId = requireString('universalAuth.clientId', u.clientId, 'the Universal Auth client ID of the identity');
       const clientSecret = requireString('universalAuth.clientSecret', u.clientSecret, 'a client secret created for that identity');
-      return this.#store(
-        await this.#transport.json<LoginResponse>({ method: 'POST', path: '/api/v1/auth/universal-auth/login', body: { clientId, clientSecret } }),
-        '/api/v1/auth/universal-auth/login',
-      );
+      return this.#post('/api/v1/auth/universal-auth/login', { clientId, clientSecret });
     }
     if ('accessToken' in options) {
       const accessToken = requireString('accessToken', options.accessToken, 'an Infisical access token');
@@ -121,8 +119,7 @@ export class AuthApi {
    */
   async renew(accessToken: string | undefined = this.#transport.token): Promise<LoginResponse> {
     const token = requireString('accessToken', accessToken, 'log in first or pass the token to renew');
-    const response = await this.#transport.json<LoginResponse>({ method: 'POST', path: '/api/v1/auth/token/renew', body: { accessToken: token } });
-    return this.#store(response, '/api/v1/auth/token/renew');
+    return this.#post('/api/v1/auth/token/renew', { accessToken: token });
   }
 
   /**
@@ -137,10 +134,10 @@ export class AuthApi {
     if (this.#transport.token === token) this.#transport.token = undefined;
   }
 
-  #store(response: LoginResponse, path: string): LoginResponse {
-    if (!response || typeof response !== 'object' || typeof response.accessToken !== 'string' || response.accessToken === '') {
-      throw new InfisicalResponseError(200, 'POST', path, 'the answer has no accessToken');
-    }
+  /** Login and renewal: the answer is checked before its token replaces the stored one. */
+  async #post(path: string, body: Record<string, string>): Promise<LoginResponse> {
+    const answer = await this.#transport.request<unknown>({ method: 'POST', path, body });
+    const response = tokenAnswer(answer.body, { status: answer.status, method: 'POST', path });
     this.#transport.token = response.accessToken;
     return response;
   }

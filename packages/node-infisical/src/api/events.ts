@@ -77,6 +77,10 @@ function validateRegister(register: unknown): EventRegistration[] {
 
 const PATH = '/api/v1/events/subscribe/project-events';
 
+/** An event names keys, never values: 1 MiB (or maxResponseBytes when smaller) and 10 000 data lines is far above any real one. */
+const MAX_EVENT_BYTES = 1024 * 1024;
+const MAX_EVENT_LINES = 10_000;
+
 /**
  * Project events (`client.events`): push notifications of secret changes over server-sent events.
  *
@@ -92,7 +96,9 @@ export class EventsApi {
   /**
    * Opens the project-events stream (`POST /api/v1/events/subscribe/project-events`). Resolves once the
    * server accepted the subscription; a refusal rejects with `InfisicalApiError` (e.g. 400 when the plan
-   * lacks event subscriptions, 403 without access). The iterable ends when the server closes the stream
+   * lacks event subscriptions, 403 without access, 404 `Route ... not found` on servers without the
+   * route: `isRouteNotFoundError`). A redirect rejects with `InfisicalRedirectError`; an event over the
+   * caps ends the iteration with `InfisicalResponseTooLargeError`. The iterable ends when the server closes the stream
    * (it does so after an hour) or `signal` aborts; `ping` heartbeats are filtered unless `includePings`.
    * Events are not replayed: refetch after reconnecting. Each subscription counts as one token use.
    *
@@ -127,7 +133,9 @@ export class EventsApi {
       signal: options.signal,
       method: 'POST',
       path: PATH,
-      maxEventBytes: this.#transport.maxResponseBytes,
+      maxEventBytes: Math.min(MAX_EVENT_BYTES, this.#transport.maxResponseBytes),
+      maxLineBytes: Math.min(MAX_EVENT_BYTES, this.#transport.maxResponseBytes),
+      maxEventLines: MAX_EVENT_LINES,
     });
   }
 }

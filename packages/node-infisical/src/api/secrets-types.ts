@@ -62,7 +62,35 @@ export interface ListSecretsOptions extends SecretScope {
   viewSecretValue?: boolean;
   /** Only secrets with any of these tag slugs. */
   tagSlugs?: string[];
+  /** The `etag` of an earlier list of the same folder: an unchanged folder answers `304`, `notModified: true`. */
+  ifNoneMatch?: string;
 }
+
+/**
+ * What `client.secrets.list` resolves to. With `ifNoneMatch` and an unchanged folder the server answers
+ * `304`: then `notModified` is true, both lists are empty and `etag` is the one sent (keep your copy).
+ *
+ * @example
+ * const first = await client.secrets.list(where);
+ * const next = await client.secrets.list({ ...where, ifNoneMatch: first.etag });
+ * const secrets = next.notModified ? first.secrets : next.secrets;
+ */
+export interface ListSecretsResult {
+  secrets: Secret[];
+  imports: SecretImport[];
+  /** The answer's `ETag` header (servers without ETags: undefined). */
+  etag: string | undefined;
+  notModified: boolean;
+}
+
+/**
+ * Which secrets routes the client uses: `v4` (`/api/v4/secrets*`), `v3` (`/api/v3/secrets/raw*`, servers
+ * from 2024 and earlier), or `auto` (v4 first, v3 from the first router 404 on).
+ *
+ * @example
+ * new InfisicalClient({ apiVersion: 'v3' });
+ */
+export type SecretsApiVersion = 'auto' | 'v4' | 'v3';
 
 /**
  * Options of `client.secrets.get`.

@@ -75,3 +75,33 @@ export function isRenewRefusedError(error: unknown): boolean {
   if (e.status === 403 && e.serverError === 'TokenError') return true;
   return (e.status === 401 || e.status === 400) && (matches(e, RENEW_REFUSED) || isRevokedError(e) || isUseLimitError(e));
 }
+
+/** Fastify's own 404 for a path no route matches: `Route GET:/api/v4/secrets?projectId=... not found`. */
+const ROUTE_NOT_FOUND = /^Route [A-Z]+:\/\S* not found$/;
+/**
+ * The server has no such route (404 with the router's `Route <METHOD>:<url> not found`): an older
+ * Infisical release. The secrets API switches to `/api/v3/secrets/raw` by itself; for the event
+ * subscription it means "poll instead", like the plan refusal.
+ *
+ * @example
+ * catch (error) { if (isRouteNotFoundError(error)) startPolling(); else throw error; }
+ */
+export function isRouteNotFoundError(error: unknown): boolean {
+  const e = apiError(error);
+  return !!e && e.status === 404 && ROUTE_NOT_FOUND.test(e.serverMessage);
+}
+
+/**
+ * The project ID names no project. Current servers: 404 `Project with ID '<id>' not found during bot
+ * lookup. Are you sure you are using the correct project ID?`; October 2024: 404 `Project not found
+ * during bot lookup. ...`; older: 400 `Project not found during bot lookup.` (all from the secrets
+ * list and single-read paths, which look the project up before checking permissions).
+ *
+ * @example
+ * catch (error) { if (isProjectNotFoundError(error)) console.error('check projectId'); }
+ */
+export function isProjectNotFoundError(error: unknown): boolean {
+  const e = apiError(error);
+  if (!e || (e.status !== 404 && e.status !== 400)) return false;
+  return /^project (with id '?[^'\s]*'? )?not found\b/i.test(e.serverMessage);
+}

@@ -184,3 +184,73 @@ export class InfisicalResponseError extends InfisicalError {
     return { ...super.toJSON(), status: this.status, method: this.method, path: this.path };
   }
 }
+
+/**
+ * The server answered with a redirect (`code: 'REDIRECT'`). Redirects are never followed, so the
+ * access token, a login JWT or a client secret never reach another origin; `location` is only the
+ * target's origin (never its path or query), or undefined when the answer named none.
+ *
+ * @example
+ * catch (error) {
+ *   if (error instanceof InfisicalRedirectError) console.error(`set baseUrl to ${error.location ?? 'the final URL'}`);
+ * }
+ */
+export class InfisicalRedirectError extends InfisicalError {
+  declare readonly code: 'REDIRECT';
+  readonly status: number;
+  readonly method: string;
+  /** Request path without the query string. */
+  readonly path: string;
+  /** The origin the server pointed to (`https://host:port`), or undefined. */
+  readonly location: string | undefined;
+  constructor(status: number, method: string, path: string, location: string | undefined) {
+    const target = location ? `to ${location}` : 'without a usable Location';
+    super(
+      'REDIRECT',
+      `Infisical answered ${status} to ${method} ${path} with a redirect ${target}; redirects are not followed so credentials never leave baseUrl's origin. ` +
+        `Fix: set baseUrl (siteUrl) to the final URL${location ? `, e.g. ${location}` : ''} (often http:// to https:// or a changed host name).`,
+    );
+    this.name = 'InfisicalRedirectError';
+    this.status = status;
+    this.method = method;
+    this.path = path;
+    this.location = location;
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), status: this.status, method: this.method, path: this.path, location: this.location };
+  }
+}
+
+/**
+ * An answer larger than `maxResponseBytes` (`code: 'RESPONSE_TOO_LARGE'`): the body was cancelled,
+ * never buffered whole, and the request is not retried (the same request would get the same answer).
+ * Event streams raise it for an event or a line over their caps.
+ *
+ * @example
+ * catch (error) {
+ *   if (error instanceof InfisicalResponseTooLargeError) console.error(`raise maxResponseBytes above ${error.limitBytes}`);
+ * }
+ */
+export class InfisicalResponseTooLargeError extends InfisicalError {
+  declare readonly code: 'RESPONSE_TOO_LARGE';
+  readonly status: number;
+  readonly method: string;
+  /** Request path without the query string. */
+  readonly path: string;
+  /** The cap that was passed, in bytes. */
+  readonly limitBytes: number;
+  constructor(status: number, method: string, path: string, limitBytes: number, what = 'a body') {
+    super(
+      'RESPONSE_TOO_LARGE',
+      `Response to ${method} ${path} (HTTP ${status}) is too large: ${what} over ${limitBytes} bytes. Fix: raise maxResponseBytes if the folder really is that big, else check baseUrl points at Infisical.`,
+    );
+    this.name = 'InfisicalResponseTooLargeError';
+    this.status = status;
+    this.method = method;
+    this.path = path;
+    this.limitBytes = limitBytes;
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), status: this.status, method: this.method, path: this.path, limitBytes: this.limitBytes };
+  }
+}

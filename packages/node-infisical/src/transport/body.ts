@@ -25,12 +25,18 @@ export async function readCapped(response: Response, limit: number): Promise<{ t
   return { text: Buffer.concat(chunks).toString('utf8'), oversized: false };
 }
 
+/** Server text copied into an error is bounded: a hostile or broken answer must not make a log line megabytes long. */
+const MAX_MESSAGE = 1000;
+function clip(text: string, max = MAX_MESSAGE): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
+}
+
 /** A 422's `message` is zod's issue list: keep each path and message, never a received value. */
 function summarizeIssues(issues: unknown[]): string {
   const parts = issues.slice(0, 10).map((issue) => {
     const i = (issue ?? {}) as { path?: unknown[]; message?: unknown };
-    const path = Array.isArray(i.path) && i.path.length > 0 ? i.path.join('.') : '(body)';
-    return `${path}: ${typeof i.message === 'string' ? i.message : 'invalid'}`;
+    const path = Array.isArray(i.path) && i.path.length > 0 ? clip(i.path.map((p) => (typeof p === 'string' || typeof p === 'number' ? String(p) : '?')).join('.'), 200) : '(body)';
+    return `${path}: ${typeof i.message === 'string' ? clip(i.message, 200) : 'invalid'}`;
   });
   const more = issues.length > 10 ? `; and ${issues.length - 10} more` : '';
   return `${parts.join('; ')}${more}`;
@@ -56,19 +62,20 @@ export function parseAnswer(response: Response, text: string, method: string, pa
     }
   }
   if (response.ok) return { ok: true, body };
-  const envelope = (body !== null && typeof body === 'object' ? body : {}) as { message?: unknown; error?: unknown; reqId?: unknown };
+  // Any JSON may come back with an error status (a proxy, another service): read only fields of the expected types.
+  const envelope = (body !== null && typeof body === 'object' && !Array.isArray(body) ? body : {}) as { message?: unknown; error?: unknown; reqId?: unknown };
   const serverMessage = Array.isArray(envelope.message)
     ? summarizeIssues(envelope.message)
     : typeof envelope.message === 'string'
-      ? envelope.message
+      ? clip(envelope.message)
       : response.statusText || 'no message';
   return {
     ok: false,
     error: new InfisicalApiError({
       status: response.status,
-      serverError: typeof envelope.error === 'string' ? envelope.error : undefined,
+      serverError: typeof envelope.error === 'string' ? clip(envelope.error, 100) : undefined,
       serverMessage,
-      reqId: typeof envelope.reqId === 'string' ? envelope.reqId : undefined,
+      reqId: typeof envelope.reqId === 'string' ? clip(envelope.reqId, 100) : undefined,
       method,
       path,
       retryAfter: parseRetryAfter(response.headers.get('retry-after')),

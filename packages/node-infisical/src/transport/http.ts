@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher } from 'undici';
-import { InfisicalError, InfisicalResponseError, InfisicalValidationError } from '../errors/errors.js';
+import { InfisicalError, InfisicalRedirectError, InfisicalResponseError, InfisicalResponseTooLargeError, InfisicalValidationError } from '../errors/errors.js';
 import { VERSION } from '../version.js';
 import { parseAnswer, readCapped } from './body.js';
 import { toNetworkError } from './network-error.js';
@@ -39,6 +39,28 @@ export interface RequestSpec {
   auth?: boolean;
   /** Ends the request (and any wait between attempts) early. */
   signal?: AbortSignal;
+  /** Extra request headers (e.g. `if-none-match`). */
+  headers?: Record<string, string>;
+}
+
+/** A 2xx (or, for a conditional request, 304) answer: the parsed body and what its headers say. */
+export interface Answer<T> {
+  status: number;
+  /** Undefined for a 304 and for an empty body. */
+  body: T;
+  etag: string | undefined;
+  notModified: boolean;
+}
+
+/** The origin a `Location` header points to (relative ones resolve against the request), never its path or query. */
+function targetOrigin(location: string | null, requestUrl: string): string | undefined {
+  if (!location) return undefined;
+  try {
+    const origin = new URL(location, requestUrl).origin;
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An abortable wait; the timer is cleared whichever way it ends. */
@@ -57,7 +79,10 @@ function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-type Attempt = { done: true; response: Response; body: unknown; release?: () => void } | { done: false; failure: InfisicalError; outcome: AttemptOutcome };
+type Attempt =
+  | { done: true; response: Response; body: unknown; release?: () => void }
+  /** `final`: the same request would get the same answer (redirect, oversize), so it is never retried. */
+  | { done: false; failure: InfisicalError; outcome: AttemptOutcome; final?: boolean };
 
 /** An open event stream and the way to let go of the caller's signal once the stream has ended. */
 export interface OpenStream {
@@ -90,7 +115,11 @@ export class Transport {
     const fetchImpl = options.fetch ?? globalThis.fetch;
     if (typeof fetchImpl !== 'function') throw new InfisicalValidationError('fetch', 'must be a fetch-compatible function');
     this.#fetch = fetchImpl;
-    this.maxResponseBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
+    const maxResponseBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
+    if (typeof maxResponseBytes !== 'number' || !Number.isInteger(maxResponseBytes) || maxResponseBytes <= 0) {
+      throw new InfisicalValidationError('maxResponseBytes', 'must be a positive whole number of bytes (default 10485760, 10 MiB)');
+    }
+    this.maxResponseBytes = maxResponseBytes;
     if (options.userAgent !== undefined && (typeof options.userAgent !== 'string' || /[\r\n]/.test(options.userAgent))) {
       throw new InfisicalValidationError('userAgent', 'must be a single-line string, e.g. "my-service/1.2.3"');
     }
@@ -117,8 +146,16 @@ export class Transport {
 
   /** Sends a JSON request and returns the parsed JSON body. */
   async json<T>(spec: RequestSpec): Promise<T> {
-    const { body } = await this.#send(spec, false);
-    return body as T;
+    return (await this.request<T>(spec)).body;
+  }
+
+  /**
+   * Sends a JSON request and returns the parsed body with the status and ETag. A `304` is an answer
+   * (not an error) only when the request carried `if-none-match`; its body is never read as JSON.
+   */
+  async request<T>(spec: RequestSpec): Promise<Answer<T>> {
+    const { response, body } = await this.#send(spec, false);
+    return { status: response.status, body: body as T, etag: response.headers.get('etag') ?? undefined, notModified: response.status === 304 };
   }
 
   /** Opens a stream (SSE): retries and error mapping apply until the headers arrive, then `signal` alone ends it. */
@@ -129,7 +166,7 @@ export class Transport {
 
   async #send(spec: RequestSpec, streaming: boolean): Promise<{ response: Response; body: unknown; release?: () => void }> {
     const url = `${this.baseUrl}${spec.path}${toSearch(spec.query)}`;
-    const headers: Record<string, string> = { 'user-agent': this.#userAgent, accept: streaming ? 'text/event-stream' : 'application/json' };
+    const headers: Record<string, string> = { ...spec.headers, 'user-agent': this.#userAgent, accept: streaming ? 'text/event-stream' : 'application/json' };
     const token = spec.auth ? this.#token : undefined;
     if (token) headers.authorization = `Bearer ${token}`;
     let payload: string | undefined;
@@ -141,7 +178,7 @@ export class Transport {
       if (spec.signal?.aborted) throw spec.signal.reason;
       const result = await this.#attempt(spec, url, headers, payload, streaming);
       if (result.done) return result;
-      if (attempt >= this.#retry.retries || !shouldRetry(spec.method, result.outcome)) throw result.failure;
+      if (result.final || attempt >= this.#retry.retries || !shouldRetry(spec.method, result.outcome)) throw result.failure;
       await this.sleep(retryDelay(this.#retry, attempt, result.outcome.retryAfter), spec.signal);
     }
   }
@@ -158,11 +195,24 @@ export class Transport {
     outer?.addEventListener('abort', onOuterAbort, { once: true });
     let keepOuterLink = false;
     try {
-      const init: RequestInit & { dispatcher?: Dispatcher } = { method: spec.method, headers, signal: controller.signal };
+      // Never follow a redirect: fetch would carry the body (a login JWT, a client secret) to wherever it points.
+      const init: RequestInit & { dispatcher?: Dispatcher } = { method: spec.method, headers, signal: controller.signal, redirect: 'manual' };
       if (payload !== undefined) init.body = payload;
       if (this.#dispatcher) init.dispatcher = this.#dispatcher;
       const response = await this.#fetch(url, init);
       const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+      const outcome: AttemptOutcome = { status: response.status, ...(retryAfter !== undefined ? { retryAfter } : {}) };
+      if (response.status === 304 && !streaming && headers['if-none-match'] !== undefined) {
+        await response.body?.cancel().catch(() => {});
+        return { done: true, response, body: undefined };
+      }
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel().catch(() => {});
+        if (response.status === 304) {
+          return { done: false, final: true, outcome, failure: new InfisicalResponseError(304, spec.method, spec.path, '304 Not Modified to a request that sent no If-None-Match (a caching proxy?)') };
+        }
+        return { done: false, final: true, outcome, failure: new InfisicalRedirectError(response.status, spec.method, spec.path, targetOrigin(response.headers.get('location'), url)) };
+      }
       if (streaming && response.ok && (response.headers.get('content-type') ?? '').includes('text/event-stream')) {
         // The stream outlives the per-attempt timeout; only the caller's signal ends it from here on.
         clearTimeout(timer);
@@ -171,9 +221,8 @@ export class Transport {
         return { done: true, response, body: undefined, release: () => outer?.removeEventListener('abort', onOuterAbort) };
       }
       const { text, oversized } = await readCapped(response, this.maxResponseBytes);
-      const outcome: AttemptOutcome = { status: response.status, ...(retryAfter !== undefined ? { retryAfter } : {}) };
       if (oversized) {
-        return { done: false, outcome, failure: new InfisicalResponseError(response.status, spec.method, spec.path, `body larger than ${this.maxResponseBytes} bytes`) };
+        return { done: false, final: true, outcome, failure: new InfisicalResponseTooLargeError(response.status, spec.method, spec.path, this.maxResponseBytes) };
       }
       if (streaming && response.ok) {
         return { done: false, outcome, failure: new InfisicalResponseError(response.status, spec.method, spec.path, 'expected an event stream (text/event-stream); a proxy may be buffering or rewriting it') };

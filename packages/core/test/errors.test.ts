@@ -121,14 +121,14 @@ describe('Class: InfisicalK8sError (mapped from what Infisical and Kubernetes an
     expect(h!.emu.counters.get(routes.login)).toBe(1);
   });
 
-  it('RATE_LIMITED, SERVER_ERROR (5xx, HTML page, malformed JSON)', async () => {
+  it('RATE_LIMITED, SERVER_ERROR (5xx, HTML error page), BAD_RESPONSE (a 200 with malformed JSON)', async () => {
     h = await harness({ manualClock: false, config: { push: false } });
     await h.config.ready();
     const cases = [
       [{ route: routes.list, status: 429, retryAfter: 7 }, 'RATE_LIMITED', /retry after 7 s/],
       [{ route: routes.list, status: 503 }, 'SERVER_ERROR', /HTTP 503/],
       [{ route: routes.list, html: true }, 'SERVER_ERROR', /HTML/],
-      [{ route: routes.list, malformed: true }, 'SERVER_ERROR', /malformed JSON/],
+      [{ route: routes.list, malformed: true }, 'BAD_RESPONSE', /malformed JSON/],
     ] as const;
     for (const [fault, code, message] of cases) {
       const id = h.emu.faults.inject({ ...fault, times: 1 });
@@ -176,6 +176,6 @@ describe('Class: InfisicalK8sError (mapped from what Infisical and Kubernetes an
       expect(entry.when.length).toBeGreaterThan(10);
       expect(entry.hint.length).toBeGreaterThan(10);
     }
-    expect(Object.keys(errorCatalog)).toHaveLength(19);
+    expect(Object.keys(errorCatalog)).toHaveLength(23);
   });
 });

@@ -99,21 +99,40 @@ describe('Function: createInfisicalConfig', () => {
       expect(h.config.isReady()).toBe(false);
     });
 
-    it('ready() rejects with the typed error after initialRetries attempts, loading carries on', async () => {
+    it('ready() rejects with the typed error after initialRetries attempts of a transient failure, loading carries on', async () => {
+      h = await harness({ config: { push: false, initialRetries: 3, backoff: { initialMs: 1000, maxMs: 5000 } } });
+      h.emu.faults.inject({ route: routes.list, status: 503 });
+      const ready = h.config.ready().then(
+        () => undefined,
+        (e: unknown) => ({ error: e as InfisicalK8sError, lists: h!.emu.counters.get(routes.list) }),
+      );
+      await h.clock!.advance(10_000);
+      const { error, lists } = (await ready)!;
+      expect(error).toBeInstanceOf(InfisicalK8sError);
+      expect(error.code).toBe('SERVER_ERROR');
+      expect(lists).toBe(3);
+      // Loading carries on in the background, with backoff.
+      expect(h.emu.counters.get(routes.list)).toBeGreaterThan(3);
+    });
+
+    it('a permanent refusal rejects ready() at its first occurrence (not after initialRetries), loading carries on', async () => {
       h = await harness({ provision: { allowedNamespaces: 'other' }, config: { push: false, initialRetries: 3, backoff: { initialMs: 1000, maxMs: 5000 } } });
       const ready = h.config.ready().then(
         () => undefined,
-        (e: unknown) => ({ error: e as InfisicalK8sError, logins: h!.emu.counters.get(routes.login) }),
+        (e: unknown) => ({ error: e as InfisicalK8sError, logins: h!.emu.counters.get(routes.login), at: h!.clock!.now() }),
       );
-      await h.clock!.advance(10_000);
-      const { error, logins } = (await ready)!;
+      const started = h.clock!.now();
+      await h.clock!.advance(0);
+      const { error, logins, at } = (await ready)!;
       expect(error).toBeInstanceOf(InfisicalK8sError);
       expect(error.code).toBe('NAMESPACE_NOT_ALLOWED');
-      expect(logins).toBe(3);
-      // Loading carries on in the background, with backoff.
-      expect(h.emu.counters.get(routes.login)).toBeGreaterThan(3);
+      expect(logins).toBe(1);
+      expect(at - started).toBe(0);
       expect(error.message).toContain("'default'");
       expect(error.hint).toContain('allowedNamespaces');
+      // Loading carries on in the background, with backoff: a fix is picked up without a restart.
+      await h.clock!.advance(10_000);
+      expect(h.emu.counters.get(routes.login)).toBeGreaterThan(1);
     });
 
     it('after a failed login every retry waits out the login backoff window, so each one reaches Infisical and recovery takes at most one backoff cap', async () => {

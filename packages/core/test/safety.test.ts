@@ -61,7 +61,7 @@ describe('Safety', () => {
       .catch((e: unknown) => e as InfisicalK8sError);
 
     const codes = new Set(errors.map((e) => e.code));
-    expect(codes).toEqual(new Set(['SERVER_ERROR', 'TOKEN_EXPIRED', 'RATE_LIMITED', 'NAME_NOT_ALLOWED', 'CONFIG_INVALID', 'UNAUTHORIZED']));
+    expect(codes).toEqual(new Set(['SERVER_ERROR', 'TOKEN_EXPIRED', 'RATE_LIMITED', 'BAD_RESPONSE', 'NAME_NOT_ALLOWED', 'CONFIG_INVALID', 'UNAUTHORIZED']));
     expect(readyError.code).toBe('UNAUTHORIZED');
     const jwt = h.app.projected.current();
     const captured = [

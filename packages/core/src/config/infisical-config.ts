@@ -10,7 +10,7 @@ import { resolveOptions, type ResolvedOptions } from '../options/resolve.js';
 import type { InfisicalConfigOptions } from '../options/types.js';
 import { TokenManager } from '../token/token-manager.js';
 import { TokenFileWatcher } from '../token/token-file-watcher.js';
-import { SecretSources, type WithToken } from '../secrets/secret-source.js';
+import { SecretSources, type FetchedSource, type WithToken } from '../secrets/secret-source.js';
 import { PushSubscription } from '../secrets/push.js';
 import { backoffDelay, jittered } from '../util/backoff.js';
 import { changedKeys, deepFreeze } from './snapshot.js';
@@ -55,6 +55,9 @@ class Engine<T> implements InfisicalConfig<T> {
   #lastError: ConfigStatus['lastError'];
   /** Codes already logged since the last success: an outage logs once, not once per retry. */
   readonly #loggedCodes = new Set<string>();
+  /** Sources loaded at least once (an empty first load is worth a warning, a later one is not). */
+  readonly #loadedSources = new Set<string>();
+  readonly #warnedCollisions = new Set<string>();
   readonly #busy = new Set<Promise<unknown>>();
   #agent = new Agent();
   #revoking = false;
@@ -75,6 +78,12 @@ class Engine<T> implements InfisicalConfig<T> {
         ? { tls: { ...(options.ca !== undefined ? { ca: options.ca } : {}), rejectUnauthorized: options.rejectUnauthorized } }
         : {}),
       userAgent: '@infisical-k8s/core',
+      // node-infisical (client branch) adds maxResponseBytes, apiVersion and logger to InfisicalClientOptions.
+      ...({
+        maxResponseBytes: options.maxResponseBytes,
+        ...(options.client.apiVersion !== undefined ? { apiVersion: options.client.apiVersion } : {}),
+        logger: { warn: (message: string) => options.logger.warn(message), info: (message: string) => options.logger.info?.(message) },
+      } as object),
       // Our own connection pool: close() destroys it, which ends every request and stream at once and leaves no
       // keep-alive socket behind (the global pool would keep them). Nothing new goes out after close() but the revoke.
       fetch: (input, init) => {
@@ -115,6 +124,7 @@ class Engine<T> implements InfisicalConfig<T> {
     this.changes$ = this.#changes$.asObservable();
     this.snapshot$ = this.#snapshot$.pipe(filter((value): value is T => value !== undefined));
     this.errors$ = this.#errors$.asObservable();
+    for (const warning of options.warnings) options.logger.warn(warning);
     if (!options.rejectUnauthorized) {
       options.logger.warn(
         'TLS CERTIFICATE VERIFICATION IS OFF (tls.rejectUnauthorized: false): anyone on the network path can read every secret and token. Pass Infisical\'s CA with tls.ca or INFISICAL_CA_PATH instead.',
@@ -240,11 +250,14 @@ class Engine<T> implements InfisicalConfig<T> {
   async #load(reason: RefreshReason): Promise<T> {
     this.#lastRefreshAt = this.#o.clock.now();
     try {
-      const raw = await this.#sources.fetchAll(this.#withToken).catch((error: unknown) => {
-        throw toInfisicalK8sError(error, { phase: 'fetch', siteUrl: this.#o.siteUrl, ...this.#claimContext() });
-      });
+      const fetched = await this.#sources.fetchAll(this.#withToken, (error, source) =>
+        toInfisicalK8sError(error, { phase: 'fetch', siteUrl: this.#o.siteUrl, projectId: source.projectId, maxResponseBytes: this.#o.maxResponseBytes, ...this.#claimContext() }),
+      );
+      const raw = fetched.values;
       let value = this.#snapshot$.value;
-      const changed = changedKeys(this.#raw, raw);
+      this.#warnAbout(fetched.fetched);
+      // 304 everywhere: the snapshot stands as it is (no diff, no validation), and the refresh still counts.
+      const changed = value !== undefined && fetched.notModified ? [] : changedKeys(this.#raw, raw);
       if (value === undefined || changed.length > 0) {
         const validated = this.#schema ? await validateSecrets(this.#schema, { ...raw }) : { ...raw };
         const previous = value;
@@ -268,6 +281,34 @@ class Engine<T> implements InfisicalConfig<T> {
       this.#report(typed);
       this.#scheduleRetry();
       throw typed;
+    }
+  }
+
+  /**
+   * What an answer says that is not an error: a source whose first load is empty (the server answers an empty
+   * list for an unknown environment slug or folder, so a typo looks like an empty folder), and keys several
+   * folders of a recursive source define. Each is logged once; never a value.
+   */
+  #warnAbout(fetched: FetchedSource[]): void {
+    for (const { source, result } of fetched) {
+      if (result.notModified) continue;
+      const where = `environment '${source.environment}', path '${source.secretPath}' of project '${source.projectId}'`;
+      if (!this.#loadedSources.has(source.key)) {
+        this.#loadedSources.add(source.key);
+        if (result.count === 0) {
+          this.#o.logger.warn(
+            `no secrets in ${where}: Infisical answers an empty list for an unknown environment slug or folder too. Check secrets.environment and secrets.secretPath if secrets were expected.`,
+          );
+        }
+      }
+      for (const { key, folders } of result.collisions) {
+        const id = `${source.key}\0${key}\0${folders.join('\0')}`;
+        if (this.#warnedCollisions.has(id)) continue;
+        this.#warnedCollisions.add(id);
+        this.#o.logger.warn(
+          `secret ${key} is defined in several folders of the recursive source ${where}: ${folders.map((f) => `'${f}'`).join(', ')}. The shallowest folder wins ('${folders[0]}'); rename the others.`,
+        );
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 import type { Clock, ClockTimer } from '../clock/clock.js';
 import { InfisicalK8sError } from '../errors/error.js';
+import { isPermanentError } from '../errors/codes.js';
 import type { ConfigStatus } from './types.js';
 
 interface Waiter<T> {
@@ -10,8 +11,9 @@ interface Waiter<T> {
 }
 
 /**
- * Callers of `ready()` before the first snapshot. Each gives up with the typed error after
- * `initialRetries` failed attempts or `readyTimeoutMs`, whichever comes first; loading itself carries on.
+ * Callers of `ready()` before the first snapshot. Each gives up with the typed error at the first permanent
+ * refusal, or after `initialRetries` failed attempts or `readyTimeoutMs`, whichever comes first; loading itself
+ * carries on.
  */
 export class ReadyWaiters<T> {
   readonly #waiters = new Set<Waiter<T>>();
@@ -48,10 +50,12 @@ export class ReadyWaiters<T> {
     }
   }
 
+  /** A permanent refusal (see `isPermanentError`) rejects at once: retrying cannot help until someone fixes it. */
   attemptFailed(error: InfisicalK8sError): void {
+    const permanent = isPermanentError(error.code);
     for (const waiter of this.#waiters) {
       waiter.attemptsLeft -= 1;
-      if (waiter.attemptsLeft <= 0) {
+      if (waiter.attemptsLeft <= 0 || permanent) {
         this.#remove(waiter);
         waiter.reject(error);
       }

@@ -10,6 +10,34 @@ export interface FailureContext {
   serviceAccount?: string | undefined;
   audiences?: string[] | undefined;
   siteUrl?: string;
+  /** The source's project, named when the server does not know it. */
+  projectId?: string | undefined;
+  /** The core option that sets the client's body cap, named when it is exceeded. */
+  maxResponseBytes?: number | undefined;
+}
+
+/**
+ * The server's answer for an unknown project: current servers say `Project with <id> not found` (NotFound, from
+ * the permission check every project route runs first); older ones and the emulator `Project with ID '<id>' not
+ * found`, or `Project not found`.
+ */
+function isProjectNotFound(message: string): boolean {
+  return /\bproject\b[^.]*\bnot found\b/i.test(message) || /failed to find project/i.test(message);
+}
+
+/** A TLS handshake that met plain HTTP (`https://` against an HTTP port). */
+function isSchemeMismatch(error: InfisicalNetworkError): boolean {
+  const causes: unknown[] = [];
+  for (let c: unknown = error; c instanceof Error && causes.length < 5; c = c.cause) causes.push(c);
+  return causes.some((c) => /WRONG_VERSION_NUMBER|packet length too long|http request/i.test(`${(c as { code?: unknown }).code ?? ''} ${(c as Error).message}`));
+}
+
+/** The size cap of an answer, read from the client's error (the typed field, or this branch's message). */
+function limitOf(error: InfisicalError, fallback: number | undefined): number | undefined {
+  const field = (error as { limitBytes?: unknown }).limitBytes;
+  if (typeof field === 'number') return field;
+  const match = /larger than (\d+) bytes/.exec(error.message);
+  return match ? Number(match[1]) : fallback;
 }
 
 const includes = (text: string, ...fragments: string[]) => fragments.some((f) => text.toLowerCase().includes(f.toLowerCase()));
@@ -65,6 +93,12 @@ function fromApiError(e: InfisicalApiError, ctx: FailureContext): InfisicalK8sEr
   if (e.status === 403 && e.serverError === 'TokenError') {
     return make('TOKEN_EXPIRED', `Infisical rejected the access token for ${where}: ${e.serverMessage} (HTTP 403).`, 'The access token expired before it was renewed; core logs in again on its own. If this repeats, check the clock of this host.');
   }
+  if (e.status === 404 && isProjectNotFound(message)) {
+    return make(
+      'PROJECT_NOT_FOUND',
+      `Infisical has no project with the ID${ctx.projectId ? ` '${ctx.projectId}'` : ''} (${where}: HTTP 404 ${e.serverMessage}).`,
+    );
+  }
   if (e.status === 403 || (e.status === 404 && ctx.phase === 'fetch')) {
     return make('PERMISSION_DENIED', `Infisical refused ${where}: ${e.serverMessage} (HTTP ${e.status}).`);
   }
@@ -82,8 +116,39 @@ function fromApiError(e: InfisicalApiError, ctx: FailureContext): InfisicalK8sEr
  */
 export function toInfisicalK8sError(error: unknown, ctx: FailureContext): InfisicalK8sError {
   if (isInfisicalK8sError(error)) return error;
+  // node-infisical (client branch) adds InfisicalRedirectError (code REDIRECT) and InfisicalResponseTooLargeError
+  // (code RESPONSE_TOO_LARGE); recognised by code so this compiles and maps before and after that merge.
+  if (error instanceof InfisicalError && error.code === 'REDIRECT') {
+    const { status, location } = error as InfisicalError & { status?: number; location?: string };
+    return new InfisicalK8sError(
+      'SITE_URL_REDIRECTED',
+      `Infisical${ctx.siteUrl ? ` at ${ctx.siteUrl}` : ''} answered with a redirect${status ? ` (HTTP ${status})` : ''}${location ? ` to ${location}` : ''}; redirects are not followed, so the access token never goes elsewhere.`,
+      {
+        cause: error,
+        ...(status !== undefined ? { status } : {}),
+        ...(location ? { hint: `Set siteUrl (INFISICAL_SITE_URL) to ${location}, the URL the redirect names.` } : {}),
+      },
+    );
+  }
+  const oversized =
+    error instanceof InfisicalError &&
+    (error.code === 'RESPONSE_TOO_LARGE' || (error instanceof InfisicalResponseError && /body larger than \d+ bytes/.test(error.message)));
+  if (oversized) {
+    const limit = limitOf(error, ctx.maxResponseBytes);
+    return new InfisicalK8sError(
+      'RESPONSE_TOO_LARGE',
+      `Infisical's answer${'path' in error ? ` to ${String((error as { path: unknown }).path)}` : ''} is larger than maxResponseBytes${limit !== undefined ? ` (${limit} bytes)` : ''}: the folder holds more secrets than the cap allows.`,
+      { cause: error, hint: `Raise the maxResponseBytes option${limit !== undefined ? ` above ${limit}` : ''} (about 1 KiB per secret), or split the folder into several sources.` },
+    );
+  }
   if (error instanceof InfisicalApiError) return fromApiError(error, ctx);
   if (error instanceof InfisicalNetworkError) {
+    if (error.code === 'TLS' && isSchemeMismatch(error)) {
+      return new InfisicalK8sError('INFISICAL_UNREACHABLE', `siteUrl${ctx.siteUrl ? ` ${ctx.siteUrl}` : ''} uses https://, but the server answers plain HTTP (no TLS handshake).`, {
+        cause: error,
+        hint: 'Use the HTTPS port of Infisical (or of the proxy in front of it) in siteUrl; plain http:// is for loopback only. This is not a CA problem.',
+      });
+    }
     const tls = error.code === 'TLS';
     return new InfisicalK8sError('INFISICAL_UNREACHABLE', `Could not reach Infisical${ctx.siteUrl ? ` at ${ctx.siteUrl}` : ''}: ${error.message}`, {
       cause: error,
@@ -91,7 +156,10 @@ export function toInfisicalK8sError(error: unknown, ctx: FailureContext): Infisi
     });
   }
   if (error instanceof InfisicalResponseError) {
-    return new InfisicalK8sError('SERVER_ERROR', error.message, { status: error.status, cause: error });
+    // A 2xx that is not what Infisical sends (a proxy page, a truncated body, not a secret list): transient, and the
+    // last good snapshot stays. An error status with a foreign body (a proxy's HTML 502) is a server error.
+    const ok = error.status >= 200 && error.status < 300;
+    return new InfisicalK8sError(ok ? 'BAD_RESPONSE' : 'SERVER_ERROR', error.message, { status: error.status, cause: error });
   }
   if (error instanceof InfisicalError) {
     return new InfisicalK8sError('OPTIONS_INVALID', error.message, { cause: error });

@@ -42,6 +42,34 @@ export const ENVIRONMENT_VARIABLES = {
   caPath: ['INFISICAL_CA_PATH'],
 } as const;
 
+/**
+ * The default cap on one answer's body: 48 MiB, room for about 50,000 secrets (a listed secret takes about
+ * 700 bytes on the wire; 17,000 of them are 11.5 MiB).
+ *
+ * @example
+ * createInfisicalConfig({ maxResponseBytes: 2 * DEFAULT_MAX_RESPONSE_BYTES });
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 48 * 1024 * 1024;
+
+const LOOPBACK = /^(localhost|.*\.localhost|127(\.\d{1,3}){3}|\[::1\]|::1)$/i;
+
+/** What is legal but unsafe: logged once when a config starts. */
+function startWarnings(url: URL, env: Record<string, unknown>): string[] {
+  const warnings: string[] = [];
+  if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
+    warnings.push(
+      `siteUrl ${url.origin} is plain http:// off this host: the service-account token, the access token and every secret cross the network unencrypted. Use https:// (plain HTTP is for loopback only).`,
+    );
+  }
+  // Node reads this from the process environment for every TLS connection, whatever core's own tls options say.
+  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0' || process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0') {
+    warnings.push(
+      'NODE_TLS_REJECT_UNAUTHORIZED=0 is set: TLS certificate verification is off for this whole process, so anyone on the network path can read every secret and token. Unset it and pass Infisical\'s CA with tls.ca or INFISICAL_CA_PATH.',
+    );
+  }
+  return warnings;
+}
+
 export interface ResolvedSource {
   key: string;
   projectId: string;
@@ -55,6 +83,10 @@ export interface ResolvedSource {
 
 export interface ResolvedOptions {
   siteUrl: string;
+  /** Largest answer body accepted, in bytes. */
+  maxResponseBytes: number;
+  /** Unsafe but legal settings, logged once at start. */
+  warnings: string[];
   identityId: string;
   tokenPath: string;
   sources: ResolvedSource[];
@@ -175,7 +207,13 @@ function resolveClient(value: unknown): ResolvedOptions['client'] {
     milliseconds('client.retry.baseDelayMs', r.baseDelayMs, 0, true);
     milliseconds('client.retry.maxDelayMs', r.maxDelayMs, 0, true);
   }
-  return { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(retry !== undefined ? { retry: retry as NonNullable<InfisicalConfigOptions['client']>['retry'] } : {}) };
+  const apiVersion = client.apiVersion;
+  if (apiVersion !== undefined && apiVersion !== 'auto' && apiVersion !== 'v4' && apiVersion !== 'v3') invalid(`client.apiVersion must be 'auto', 'v4' or 'v3', got ${kind(apiVersion)}`);
+  return {
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(retry !== undefined ? { retry: retry as NonNullable<InfisicalConfigOptions['client']>['retry'] } : {}),
+    ...(apiVersion !== undefined ? { apiVersion } : {}),
+  };
 }
 
 /**
@@ -195,6 +233,14 @@ export function resolveOptions(input: unknown, envInput: unknown = process.env):
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
     invalid(`siteUrl "${siteUrl}" is not an http(s) URL: set siteUrl or INFISICAL_SITE_URL, e.g. https://app.infisical.com`);
+  }
+  // `https://host/api/v3` is the site URL plus an API path: every route would then 404 (reported as an unknown
+  // identity at login). The site's root (a reverse proxy's prefix is fine) is what the client appends routes to.
+  const segments = url.pathname.split('/');
+  const api = segments.indexOf('api');
+  if (api >= 0 || url.search || url.hash) {
+    const root = `${url.origin}${(api >= 0 ? segments.slice(0, api) : segments).join('/')}`.replace(/\/+$/, '');
+    invalid(`siteUrl "${url.origin}${url.pathname}" must be the site's URL, not an API path or a URL with a query: use ${root} (INFISICAL_SITE_URL)`);
   }
 
   const kubernetesAuth = object('kubernetesAuth', options.kubernetesAuth) ?? {};
@@ -249,8 +295,15 @@ export function resolveOptions(input: unknown, envInput: unknown = process.env):
   }
   if (options.random !== undefined && typeof options.random !== 'function') invalid('random must be a function returning a number in [0, 1)');
 
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (typeof maxResponseBytes !== 'number' || !Number.isInteger(maxResponseBytes) || maxResponseBytes < 1) {
+    invalid(`maxResponseBytes must be a whole number of bytes, 1 or more, got ${kind(maxResponseBytes)}`);
+  }
+
   return {
     siteUrl,
+    maxResponseBytes,
+    warnings: startWarnings(url, env),
     identityId,
     tokenPath,
     sources,

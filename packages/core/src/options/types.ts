@@ -95,6 +95,14 @@ export interface InfisicalConfigOptions<S extends StandardSchemaV1 | undefined =
   tokenFileCheckIntervalMs?: number;
   /** Where the environment variables are read from. Default `process.env`. */
   env?: Record<string, string | undefined>;
-  /** Passed to the node-infisical client. */
-  client?: { timeoutMs?: number; retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number } | false };
+  /**
+   * Largest answer accepted, in bytes. Default 48 MiB (`DEFAULT_MAX_RESPONSE_BYTES`), about 50,000 secrets; a larger
+   * answer fails with `RESPONSE_TOO_LARGE` (not retried) naming this option.
+   */
+  maxResponseBytes?: number;
+  /**
+   * Passed to the node-infisical client. `apiVersion`: `auto` (default) uses `/api/v4/secrets` and falls back to
+   * `/api/v3/secrets/raw` on servers without it; `v4` or `v3` pins one.
+   */
+  client?: { timeoutMs?: number; retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number } | false; apiVersion?: 'auto' | 'v4' | 'v3' };
 }

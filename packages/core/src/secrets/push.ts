@@ -75,11 +75,32 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-/** One SSE subscription: connects, reads, reconnects with backoff until stopped or refused. */
+/** The router's answer for a route the server does not have (servers older than event subscriptions). */
+function isRouteNotFound(error: InfisicalApiError): boolean {
+  return error.status === 404 && /^Route \S+ not found/.test(error.serverMessage);
+}
+
+/** Why an attempt failed, for the one log line of a streak (status and server message; never a token). */
+function describe(error: unknown): string {
+  if (error instanceof InfisicalApiError) return `HTTP ${error.status}${error.serverError ? ` ${error.serverError}` : ''}: ${error.serverMessage}`;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return 'unknown failure';
+}
+
+/**
+ * One SSE subscription: connects, reads, reconnects with backoff until stopped or refused. Every kind of failure
+ * backs off, and a streak of failures logs one line. A 401 on the subscription alone (the token still lists
+ * secrets) costs one login per streak, not one per reconnect.
+ */
 class EventStream {
   readonly #abort = new AbortController();
   #timer: ClockTimer | undefined;
+  #healthyTimer: ClockTimer | undefined;
   #failures = 0;
+  /** This streak of failures was logged. */
+  #streakLogged = false;
+  /** This streak already spent its one login on a 401. */
+  #streakLoggedIn = false;
   connected = false;
   /** Settles once the current attempt has a stream or has failed: what a manual clock waits for. */
   connecting: Promise<void> = Promise.resolve();
@@ -112,6 +133,9 @@ class EventStream {
       opened();
       const openedAt = this.o.clock.now();
       this.connected = true;
+      // A stream that stays up this long ends the failure streak (the next failure logs again).
+      this.#healthyTimer = this.o.clock.setTimeout(() => this.#healthy(), MIN_HEALTHY_STREAM_MS);
+      this.#healthyTimer.unref?.();
       if (reconnect) this.owner.events.onReconnected();
       try {
         for await (const event of stream) {
@@ -121,20 +145,28 @@ class EventStream {
         }
       } finally {
         this.connected = false;
+        this.#clearHealthyTimer();
       }
       // The server closes streams on its own (timeouts); one that ends at once is a failure in disguise.
-      this.#failures = this.o.clock.now() - openedAt < MIN_HEALTHY_STREAM_MS ? this.#failures + 1 : 0;
+      if (this.o.clock.now() - openedAt < MIN_HEALTHY_STREAM_MS) this.#failed('the stream closed right after opening');
+      else this.#healthy();
     } catch (error) {
       if (this.#abort.signal.aborted) return;
       if (error instanceof InfisicalApiError) {
         if (error.status === 401 || (error.status === 403 && error.serverError === 'TokenError')) {
-          this.auth.invalidate(generation);
+          // One login per streak: when the subscription alone refuses a token that still lists secrets, logging in
+          // on every reconnect would cost hundreds of logins a day for nothing.
+          if (!this.#streakLoggedIn) this.auth.invalidate(generation);
+          this.#streakLoggedIn = true;
+        } else if (isRouteNotFound(error)) {
+          this.owner.refuse(`this server has no event route (${error.serverMessage})`);
+          return;
         } else if ([400, 402, 403, 404].includes(error.status)) {
           this.owner.refuse(`HTTP ${error.status}: ${error.serverMessage}`);
           return;
         }
       }
-      this.#failures += 1;
+      this.#failed(describe(error));
     } finally {
       opened();
     }
@@ -144,8 +176,29 @@ class EventStream {
     this.#timer.unref?.();
   }
 
+  #failed(reason: string): void {
+    this.#failures += 1;
+    if (this.#streakLogged) return;
+    this.#streakLogged = true;
+    this.o.logger.warn(`push: the event stream failed (${reason}); reconnecting with backoff, polling meanwhile. Logged once until it is back.`);
+  }
+
+  #clearHealthyTimer(): void {
+    if (this.#healthyTimer) this.o.clock.clearTimeout(this.#healthyTimer);
+    this.#healthyTimer = undefined;
+  }
+
+  #healthy(): void {
+    this.#healthyTimer = undefined;
+    if (this.#streakLogged) this.o.logger.info?.('push: the event stream is back');
+    this.#failures = 0;
+    this.#streakLogged = false;
+    this.#streakLoggedIn = false;
+  }
+
   stop(): void {
     this.#abort.abort();
+    this.#clearHealthyTimer();
     if (this.#timer) this.o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.connected = false;

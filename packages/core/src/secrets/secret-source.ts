@@ -1,21 +1,69 @@
 import { LRUCache } from 'lru-cache';
-import type { InfisicalClient, Secret } from 'node-infisical';
+import type { InfisicalClient, ListSecretsOptions, Secret, SecretImport } from 'node-infisical';
 import type { ResolvedSource } from '../options/resolve.js';
 import type { WatchedLocation } from './push.js';
 
+/** A key that several folders of one recursive source define, and the folders (never the values). */
+export interface KeyCollision {
+  key: string;
+  /** The winner first, then the folders it overrides. */
+  folders: string[];
+}
+
 /** What one source last returned: its flat map and the folders it imports (for push registrations). */
-interface SourceResult {
+export interface SourceResult {
   values: Readonly<Record<string, string>>;
   imports: ReadonlyArray<{ environment: string; secretPath: string }>;
+  /** The list's `ETag`, sent back as `If-None-Match` on the next fetch. */
+  etag: string | undefined;
+  /** This fetch got `304 Not Modified`: `values` are the previous answer's. */
+  notModified: boolean;
+  /** Keys of a recursive source defined in more than one folder. */
+  collisions: readonly KeyCollision[];
+  /** How many secrets the answer held (own and imported), before merging. */
+  count: number;
+}
+
+/** One source and what it answered this time. */
+export interface FetchedSource {
+  source: ResolvedSource;
+  result: SourceResult;
 }
 
 /** Runs a call with the access token; retries once after a fresh login when the token was rejected. */
 export type WithToken = <T>(call: () => Promise<T>) => Promise<T>;
 
+// node-infisical (client branch) adds `ifNoneMatch` to the list options and `etag` / `notModified` to its result;
+// widened locally so core compiles against either client.
+type ListOptions = ListSecretsOptions & { ifNoneMatch?: string };
+interface ListResult {
+  secrets: Secret[];
+  imports: SecretImport[];
+  etag?: string | undefined;
+  notModified?: boolean;
+}
+
+/** Folder depth: `/` is 0, `/a` is 1, `/a/b` is 2. */
+function depth(path: string): number {
+  return path.split('/').filter(Boolean).length;
+}
+
+/**
+ * The rule for a key several folders of a recursive source define: the shallowest folder wins (the source's own
+ * folder first), ties go to the folder that sorts first. Whoever may write a sub-folder thus cannot replace a
+ * secret of a folder above it.
+ */
+function precedes(a: string, b: string): boolean {
+  const da = depth(a);
+  const db = depth(b);
+  return da !== db ? da < db : a < b;
+}
+
 /**
  * Fetches sources as flat maps. Imports are merged first and the folder's own secrets override them,
  * as Infisical resolves them. One request in flight per source whatever the number of callers; the
- * last good result per source is kept in an LRU cache (keyed by project, environment, path and flags).
+ * last good result per source is kept in an LRU cache (keyed by project, environment, path and flags),
+ * and its `ETag` makes an unchanged folder a `304` without a body.
  */
 export class SecretSources {
   readonly #client: InfisicalClient;
@@ -40,17 +88,22 @@ export class SecretSources {
     return locations;
   }
 
-  #fetch(source: ResolvedSource, withToken: WithToken): Promise<SourceResult> {
+  #fetch(source: ResolvedSource, withToken: WithToken, onError: (error: unknown, source: ResolvedSource) => unknown): Promise<SourceResult> {
     let pending = this.#inFlight.get(source.key);
     if (!pending) {
-      pending = withToken(() => this.#list(source)).finally(() => this.#inFlight.delete(source.key));
+      pending = withToken(() => this.#list(source))
+        .catch((error: unknown) => {
+          throw onError(error, source);
+        })
+        .finally(() => this.#inFlight.delete(source.key));
       this.#inFlight.set(source.key, pending);
     }
     return pending;
   }
 
   async #list(source: ResolvedSource): Promise<SourceResult> {
-    const { secrets, imports } = await this.#client.secrets.list({
+    const last = this.#lastGood.get(source.key);
+    const options: ListOptions = {
       projectId: source.projectId,
       environment: source.environment,
       secretPath: source.secretPath,
@@ -58,7 +111,11 @@ export class SecretSources {
       includeImports: source.includeImports,
       expandSecretReferences: source.expandSecretReferences,
       ...(source.tagSlugs.length > 0 ? { tagSlugs: source.tagSlugs } : {}),
-    });
+      ...(last?.etag !== undefined ? { ifNoneMatch: last.etag } : {}),
+    };
+    const answer = (await this.#client.secrets.list(options)) as ListResult;
+    if (answer.notModified === true && last) return { ...last, notModified: true, collisions: [] };
+    const { secrets, imports } = answer;
     // A null-prototype map: a key named `__proto__` or `constructor` is just a key.
     const values = Object.create(null) as Record<string, string>;
     const put = (list: Secret[] | undefined) => {
@@ -66,20 +123,61 @@ export class SecretSources {
     };
     // A later import overrides an earlier one; the folder's own secrets override every import.
     for (const imported of imports) put(imported.secrets);
-    put(secrets);
+    const collisions = this.#putOwn(values, secrets, source);
     const result: SourceResult = {
       values: Object.freeze(values),
       imports: imports.filter((i) => typeof i.environment === 'string' && typeof i.secretPath === 'string').map((i) => ({ environment: i.environment, secretPath: i.secretPath })),
+      etag: typeof answer.etag === 'string' && answer.etag !== '' ? answer.etag : undefined,
+      notModified: false,
+      collisions,
+      count: secrets.length + imports.reduce((n, i) => n + (Array.isArray(i.secrets) ? i.secrets.length : 0), 0),
     };
     this.#lastGood.set(source.key, result);
     return result;
   }
 
-  /** Fetches every source and merges them in order, later sources winning. */
-  async fetchAll(withToken: WithToken): Promise<Record<string, string>> {
-    const results = await Promise.all(this.#sources.map((source) => this.#fetch(source, withToken)));
+  /** The folder's own secrets; with `recursive`, a key several folders define goes to the shallowest one. */
+  #putOwn(values: Record<string, string>, secrets: Secret[], source: ResolvedSource): KeyCollision[] {
+    const owner = new Map<string, string>();
+    const folders = new Map<string, Set<string>>();
+    for (const secret of secrets) {
+      if (typeof secret.secretKey !== 'string') continue;
+      const key = secret.secretKey;
+      const folder = source.recursive && typeof secret.secretPath === 'string' ? secret.secretPath : source.secretPath;
+      const current = owner.get(key);
+      if (current !== undefined && current !== folder) {
+        let seen = folders.get(key);
+        if (!seen) folders.set(key, (seen = new Set([current])));
+        seen.add(folder);
+      }
+      if (current === undefined || current === folder || precedes(folder, current)) {
+        owner.set(key, folder);
+        values[key] = String(secret.secretValue ?? '');
+      }
+    }
+    return [...folders]
+      .map(([key, seen]) => {
+        const winner = owner.get(key)!;
+        return { key, folders: [winner, ...[...seen].filter((f) => f !== winner).toSorted((a, b) => (precedes(a, b) ? -1 : 1))] };
+      })
+      .toSorted((a, b) => a.key.localeCompare(b.key));
+  }
+
+  /**
+   * Fetches every source and merges them in order, later sources winning. `onError` turns a source's failure
+   * into what is thrown (core names the source's project in it).
+   */
+  async fetchAll(
+    withToken: WithToken,
+    onError: (error: unknown, source: ResolvedSource) => unknown = (error) => error,
+  ): Promise<{ values: Record<string, string>; notModified: boolean; fetched: FetchedSource[] }> {
+    const results = await Promise.all(this.#sources.map((source) => this.#fetch(source, withToken, onError)));
     const merged = Object.create(null) as Record<string, string>;
     for (const { values } of results) Object.assign(merged, values);
-    return merged;
+    return {
+      values: merged,
+      notModified: results.every((r) => r.notModified),
+      fetched: results.map((result, i) => ({ source: this.#sources[i]!, result })),
+    };
   }
 }

@@ -3,5 +3,5 @@
 // carries the entry, so it turns red the day the emulator closes the gap: then make it an `it` and drop the entry.
 export const GAPS = {
   folders:
-    'emulator gap: POST /api/v1/folders (JSON {workspaceId, environment, name, path, description}) -> 200 {folder} and GET /api/v1/folders?workspaceId&environment&path&recursive -> 200 {folders} are not routed (router 404)',
+    'emulator gap (current generation): POST /api/v1/folders answers the folder without `description` and `path` (a current server answers SecretFoldersSchema + path, keeping the description sent), and GET /api/v1/folders ignores recursive=true (a current server lists every folder below `path`, each with a relativePath)',
 } as const;

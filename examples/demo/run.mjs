@@ -13,6 +13,13 @@ import { startEmulator } from '@infisical-k8s/emulator';
 import { InfisicalClient } from 'node-infisical';
 
 const once = process.argv.includes('--once') || process.env.DEMO_ONCE === '1';
+// `--generation 2024` plays an Infisical server from October 2024 (no v4 secrets routes, no event route).
+const generationIndex = process.argv.indexOf('--generation');
+const generation = generationIndex >= 0 ? process.argv[generationIndex + 1] : (process.env.DEMO_GENERATION ?? 'current');
+if (generation !== 'current' && generation !== '2024') {
+  console.error('usage: run.mjs [--once] [--generation current|2024]');
+  process.exit(2);
+}
 const cycleMs = Number(process.env.DEMO_INTERVAL_MS ?? 5000);
 const tty = process.stdout.isTTY;
 const dim = (s) => (tty ? `\x1b[2m${s}\x1b[0m` : s);
@@ -63,7 +70,7 @@ process.once('SIGINT', () => void shutdown(0));
 process.once('SIGTERM', () => void shutdown(0));
 
 async function main() {
-  emulator = await step('Starting the emulator (Infisical + Kubernetes TokenReview on loopback)', () => startEmulator());
+  emulator = await step(`Starting the emulator (Infisical ${generation} + Kubernetes TokenReview on loopback)`, () => startEmulator({ generation }));
 
   // Provisioning, as the seed's "Infisical Configuration via SDK" section does it.
   const admin = new InfisicalClient({ baseUrl: emulator.infisicalUrl });

@@ -53,11 +53,16 @@ describe('Leak scan', () => {
     await collect(client.secrets.list(where));
     emu.faults.inject({ route: 'GET /api/v4/secrets', malformed: true, times: 1 });
     await collect(clientFor(emu, { retry: false, accessToken: client.auth.accessToken! }).secrets.list(where));
+    // 2xx answers without the route's shape, holding a value or a token where the client looks for something else.
+    emu.faults.inject({ route: 'GET /api/v4/secrets', status: 200, times: 1, body: { secrets: [{ secretKey: 'PASSWORD', secretValue: { value: SECRET_VALUE } }] } });
+    await collect(client.secrets.list(where));
+    emu.faults.inject({ route: 'POST /api/v1/auth/token/renew', status: 200, times: 1, body: { accessToken: client.auth.accessToken, expiresIn: 'soon', accessTokenMaxTTL: 1 } });
+    await collect(client.auth.renew());
     // No answer at all.
     await collect(refused.secrets.list(where));
     await collect(refused.auth.renew());
 
-    expect(errors).toHaveLength(13);
+    expect(errors).toHaveLength(15);
     for (const error of errors) {
       expect(error).toBeInstanceOf(InfisicalError);
       for (const text of renderings(error)) for (const value of sensitive) expect(text).not.toContain(value);

@@ -83,7 +83,7 @@ describe('Shapes: bodies that are not the route’s answer', () => {
   it('names the faulty field without echoing a value', async () => {
     answer(JSON.stringify({ secrets: [secret, { secretKey: 'B', secretValue: { nested: 'hunter2-value' } }] }));
     const error = (await rejectionOf(calls.list(client()))) as InfisicalResponseError;
-    expect(error.message).toContain('secrets[1].secretValue is a object');
+    expect(error.message).toContain('secrets[1].secretValue is an object');
     expect(error.message).not.toContain('hunter2');
   });
 

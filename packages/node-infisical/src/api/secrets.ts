@@ -45,7 +45,12 @@ interface Routes {
 const V4: Routes = { version: 'v4', list: '/api/v4/secrets', one: (name) => `/api/v4/secrets/${encodeURIComponent(name)}`, project: 'projectId' };
 const V3: Routes = { version: 'v3', list: '/api/v3/secrets/raw', one: (name) => `/api/v3/secrets/raw/${encodeURIComponent(name)}`, project: 'workspaceId' };
 
-/** Where the client reports its one-time route switch. */
+/**
+ * Where the client reports its one-time switch to the v3 routes (`info` when present, else `warn`).
+ *
+ * @example
+ * new InfisicalClient({ logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) } });
+ */
 export interface SecretsLogger {
   warn(message: string): void;
   info?(message: string): void;
@@ -182,7 +187,7 @@ export class SecretsApi {
   }
 
   /**
-   * Creates a secret (`POST /api/v4/secrets/:secretName`), for administrators and provisioning scripts.
+   * Creates a secret (`POST /api/v4/secrets/:secretName`, or the v3 raw route), for administrators and provisioning scripts.
    *
    * @example
    * await client.secrets.create({ projectId, environment: 'prod', secretName: 'GREETING', secretValue: 'hello' });
@@ -193,7 +198,7 @@ export class SecretsApi {
   }
 
   /**
-   * Changes a secret's value or comment (`PATCH /api/v4/secrets/:secretName`); the server bumps its version.
+   * Changes a secret's value or comment (`PATCH /api/v4/secrets/:secretName`, or v3 raw); the server bumps its version.
    *
    * @example
    * await client.secrets.update({ projectId, environment: 'prod', secretName: 'GREETING', secretValue: 'hi' });
@@ -203,7 +208,7 @@ export class SecretsApi {
   }
 
   /**
-   * Deletes a secret (`DELETE /api/v4/secrets/:secretName`).
+   * Deletes a secret (`DELETE /api/v4/secrets/:secretName`, or v3 raw).
    *
    * @example
    * await client.secrets.delete({ projectId, environment: 'prod', secretName: 'GREETING' });

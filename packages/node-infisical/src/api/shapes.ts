@@ -31,7 +31,7 @@ function kindOf(value: unknown): string {
   if (value === undefined) return 'missing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function secretAt(value: unknown, where: string, origin: Origin): Secret {
@@ -85,7 +85,9 @@ export function tokenAnswer(body: unknown, origin: Origin): LoginResponse {
   if (typeof body.accessToken !== 'string' || body.accessToken.trim() === '') throw bad(origin, `accessToken is ${kindOf(body.accessToken)}, not a non-empty string`);
   for (const field of ['expiresIn', 'accessTokenMaxTTL'] as const) {
     const value = body[field];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw bad(origin, `${field} is ${kindOf(value)}, not a number of seconds`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw bad(origin, `${field} is ${typeof value === 'number' ? 'a negative number' : kindOf(value)}, not a number of seconds`);
+    }
   }
   if (body.tokenType !== undefined && typeof body.tokenType !== 'string') throw bad(origin, `tokenType is ${kindOf(body.tokenType)}, not a string`);
   return {

@@ -14,7 +14,7 @@ import { scrub } from './redact.js';
  * }
  */
 export class InfisicalError extends Error {
-  /** Stable, machine-readable: `INVALID_ARGUMENT`, `HTTP_<status>`, a network code or `BAD_RESPONSE`. */
+  /** Stable, machine-readable: `INVALID_ARGUMENT`, `HTTP_<status>`, a network code, `BAD_RESPONSE`, `REDIRECT` or `RESPONSE_TOO_LARGE`. */
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -206,7 +206,8 @@ export class Transport {
         await response.body?.cancel().catch(() => {});
         return { done: true, response, body: undefined };
       }
-      if (response.status >= 300 && response.status < 400) {
+      // A spec-following fetch hides the redirect (`opaqueredirect`, status 0) instead of returning the 3xx.
+      if ((response.status >= 300 && response.status < 400) || response.type === 'opaqueredirect') {
         await response.body?.cancel().catch(() => {});
         if (response.status === 304) {
           return { done: false, final: true, outcome, failure: new InfisicalResponseError(304, spec.method, spec.path, '304 Not Modified to a request that sent no If-None-Match (a caching proxy?)') };

@@ -4,4 +4,6 @@
 export const GAPS = {
   folders:
     'emulator gap (current generation): POST /api/v1/folders answers the folder without `description` and `path` (a current server answers SecretFoldersSchema + path, keeping the description sent), and GET /api/v1/folders ignores recursive=true (a current server lists every folder below `path`, each with a relativePath)',
+  secretReminders:
+    'emulator gap: POST|PATCH /api/v3/secrets/raw/:secretName drop secretReminderNote and secretReminderRepeatDays (every answer has null); a real server stores both and answers them back on the secret',
 } as const;

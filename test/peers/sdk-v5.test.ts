@@ -3,10 +3,11 @@
 // (values, shapes, statuses and the SDK's own error text built from the server's message).
 import { InfisicalSDK, SecretType, type Secret } from '@infisical/sdk';
 import type { Emulator } from '@infisical-k8s/emulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GAPS } from './emulator-gaps.js';
 import { GENERATIONS, manualClock, startGeneration } from './generations.js';
 
+const MINUTE = 60_000;
 const DAY_MS = 86_400_000;
 /** The project schema grew `type` and `description` after 2024; an October 2024 server answers neither. */
 const CURRENT_PROJECT_FIELDS = { current: { type: 'secret-manager', description: 'made by the official sdk' }, '2024': {} } as const;
@@ -30,6 +31,7 @@ describe.each(GENERATIONS)('@infisical/sdk 5.0.2 against the %s generation', (ge
   let sdk: InfisicalSDK;
   let projectId: string;
 
+  const seededAt = clock.t;
   beforeAll(async () => {
     emu = await startGeneration(generation, { clock });
     const project = emu.createProject({ name: 'peers' });
@@ -40,6 +42,10 @@ describe.each(GENERATIONS)('@infisical/sdk 5.0.2 against the %s generation', (ge
     emu.setSecrets(projectId, 'dev', { SHARED_TOKEN: 'shared-1' }, '/shared');
     emu.addImport({ projectId, environment: 'prod', importEnvironment: 'dev', importPath: '/shared' });
     sdk = await new InfisicalSDK({ siteUrl: emu.infisicalUrl }).auth().universalAuth.login({ clientId: emu.admin.clientId, clientSecret: emu.admin.clientSecret });
+  });
+  // A minute between tests: the 2024 generation rate-limits per IP per minute (40 secret calls) on this clock.
+  beforeEach(() => {
+    clock.t += MINUTE;
   });
   afterAll(() => emu?.close());
 
@@ -93,7 +99,7 @@ describe.each(GENERATIONS)('@infisical/sdk 5.0.2 against the %s generation', (ge
       expect(byKey(res.secrets)).toEqual({ '/:DB_HOST': 'db.internal', '/:DB_URL': 'postgres://db.internal/app', '/:FEATURE': 'on' });
       const first = res.secrets.find((s) => s.secretKey === 'FEATURE')!;
       expect(first).toMatchObject({ id: expect.any(String), workspace: projectId, environment: 'prod', type: 'shared', version: 1, secretValueHidden: false, secretComment: '', tags: [] });
-      expect(first.createdAt).toBe(new Date(clock.t).toISOString());
+      expect(first.createdAt).toBe(new Date(seededAt).toISOString());
     });
 
     it('every option: secretPath, recursive, expandSecretReferences=false, includeImports, attachToProcessEnv', async () => {

@@ -39,7 +39,7 @@ export function manualClock(start = Date.UTC(2026, 0, 5, 9, 0, 0)): ManualEmulat
  * `/api/v4/secrets` (router 404), a current one has it (401 without a token).
  */
 export async function startGeneration(generation: Generation, options: StartEmulatorOptions = {}): Promise<Emulator> {
-  const emu = await startEmulator({ ...options, generation } as StartEmulatorOptions);
+  const emu = await startEmulator({ ...options, generation });
   const status = await statusOf(emu, '/api/v4/secrets?projectId=x&environment=dev');
   const expected = generation === '2024' ? 404 : 401;
   if (status !== expected) {

@@ -17,15 +17,12 @@ describe.skipIf(LEGACY_UNSUPPORTED !== undefined)(`@infisical/sdk 2.3.5 (native 
   describe.each(GENERATIONS)('against the %s generation', (generation) => {
     let emu: Emulator;
     let app: Provisioned;
-    const clients: LegacyClient[] = [];
 
     /** A client of the SDK as an app on Kubernetes builds it: site URL, identity id and the token file. */
     const client = (identityId: string, tokenPath: string): LegacyClient => {
       const InfisicalClient = legacyClientClass();
       // cacheTtl 0: every call reaches the server, so each one is the server's answer, not the SDK's cache.
-      const created = new InfisicalClient({ siteUrl: emu.infisicalUrl, cacheTtl: 0, auth: { kubernetes: { identityId, serviceAccountTokenPath: tokenPath } } });
-      clients.push(created);
-      return created;
+      return new InfisicalClient({ siteUrl: emu.infisicalUrl, cacheTtl: 0, auth: { kubernetes: { identityId, serviceAccountTokenPath: tokenPath } } });
     };
 
     beforeAll(async () => {

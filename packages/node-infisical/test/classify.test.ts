@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   InfisicalApiError,
+  InfisicalResponseError,
   isProjectNotFoundError,
   isRenewRefusedError,
   isRevokedError,
@@ -16,6 +17,8 @@ import {
 
 const api = (status: number, serverMessage: string, serverError?: string) =>
   new InfisicalApiError({ status, serverError, serverMessage, reqId: undefined, method: 'POST', path: '/api/v1/auth/token/renew', retryAfter: undefined });
+
+const html = (status: number, htmlPage: boolean) => new InfisicalResponseError(status, 'POST', '/api/v1/events/subscribe/project-events', 'x', { htmlPage });
 
 describe('Function: classifiers', () => {
   it.each([
@@ -79,6 +82,12 @@ describe('Function: classifiers', () => {
     [400, 'Route GET:/api/v4/secrets not found', false],
   ] as const)('isRouteNotFoundError: %i %s → %s', (status, message, expected) => {
     expect(isRouteNotFoundError(api(status, message, 'Not Found'))).toBe(expected);
+  });
+
+  it('isRouteNotFoundError: a 404 HTML page (standalone mode) yes; other HTML or bad bodies no', () => {
+    expect(isRouteNotFoundError(html(404, true))).toBe(true);
+    expect(isRouteNotFoundError(html(404, false))).toBe(false);
+    expect(isRouteNotFoundError(html(502, true))).toBe(false);
   });
 
   it.each([

@@ -75,7 +75,7 @@ describe('Conditional reads: If-None-Match and 304', () => {
 
   it('refuses an ifNoneMatch that is empty or spans lines, before any request', async () => {
     received.length = 0;
-    for (const bad of ['', ' ', '"a"\r\nx-evil: 1', 5]) {
+    for (const bad of ['', ' ', '"a"\r\nx-evil: 1', '"é"', 5]) {
       const error = await rejectionOf(client().secrets.list({ ...scope, ifNoneMatch: bad as string }));
       expect(error).toBeInstanceOf(InfisicalValidationError);
       expect(error).toMatchObject({ field: 'ifNoneMatch' });

@@ -20,6 +20,9 @@ interface Seen {
   body: Record<string, unknown> | undefined;
 }
 const seen: Seen[] = [];
+/** `router`: Fastify's JSON 404; `standalone`: the web app's 404 HTML page (STANDALONE_MODE=true, the 2024 Docker image). */
+let missingRoute: 'router' | 'standalone' = 'router';
+const NEXT_404 = '<!DOCTYPE html><html><head><title>404: This page could not be found</title></head><body><h1>404</h1></body></html>';
 let front: Server;
 let frontUrl: string;
 
@@ -42,6 +45,10 @@ beforeAll(async () => {
       const url = req.url ?? '/';
       const body = raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : undefined;
       seen.push({ method, url, body });
+      if ((url.startsWith('/api/v4/') || url.startsWith('/api/v1/events/')) && missingRoute === 'standalone') {
+        res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' });
+        return void res.end(NEXT_404);
+      }
       if (url.startsWith('/api/v4/') || url.startsWith('/api/v1/events/')) {
         res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
         return void res.end(JSON.stringify({ message: `Route ${method}:${url} not found`, error: 'Not Found', statusCode: 404 }));
@@ -65,6 +72,7 @@ afterAll(async () => {
 });
 afterEach(() => {
   seen.length = 0;
+  missingRoute = 'router';
 });
 
 function recordingLogger() {
@@ -158,6 +166,55 @@ describe('Generations: auto on a 2024 server', () => {
     const error = await rejectionOf(client.events.subscribe({ projectId: env.app().projectId, register: [{ event: 'secret:update' }] }));
     expect(error).toBeInstanceOf(InfisicalApiError);
     expect(isRouteNotFoundError(error)).toBe(true);
+  });
+});
+
+describe('Generations: a 2024 server in standalone mode (the web app answers unknown paths)', () => {
+  it('a 404 HTML page on v4 is probed on v3: an API answer there switches for good, logged once', async () => {
+    missingRoute = 'standalone';
+    const { logger, info } = recordingLogger();
+    const client = await loggedIn(frontUrl, { logger });
+    seen.length = 0;
+    const { secrets } = await client.secrets.list(where());
+    expect(secrets.map((s) => s.secretKey).toSorted()).toEqual(['DB_URL', 'GREETING']);
+    await client.secrets.list(where());
+    expect(paths()).toEqual(['GET /api/v4/secrets', 'GET /api/v3/secrets/raw', 'GET /api/v3/secrets/raw']);
+    expect(client.secrets.apiVersion).toBe('v3');
+    expect(info).toHaveLength(1);
+  });
+
+  it('a JSON error from v3 (the API answered) also switches, and surfaces that error', async () => {
+    missingRoute = 'standalone';
+    const client = await loggedIn(frontUrl);
+    const error = await rejectionOf(client.secrets.get({ ...where(), secretName: 'MISSING' }));
+    expect(error).toMatchObject({ status: 404, serverMessage: "Secret with name 'MISSING' not found" });
+    expect(client.secrets.apiVersion).toBe('v3');
+  });
+
+  it('the event subscription’s 404 HTML page counts as a missing route (poll instead)', async () => {
+    missingRoute = 'standalone';
+    const client = await loggedIn(frontUrl);
+    const error = await rejectionOf(client.events.subscribe({ projectId: env.app().projectId, register: [{ event: 'secret:update' }] }));
+    expect(error).toMatchObject({ code: 'BAD_RESPONSE', status: 404, htmlPage: true });
+    expect(isRouteNotFoundError(error)).toBe(true);
+  });
+
+  it('a site that answers 404 HTML everywhere (a wrong baseUrl) keeps v4 and surfaces v4’s error', async () => {
+    const wrong = createServer((req, res) => {
+      req.resume();
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.end(NEXT_404);
+    });
+    await new Promise<void>((resolve) => wrong.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = new InfisicalClient({ baseUrl: `http://127.0.0.1:${(wrong.address() as AddressInfo).port}`, accessToken: 'test-token', retry: false });
+      const error = await rejectionOf(client.secrets.list(where()));
+      expect(error).toMatchObject({ code: 'BAD_RESPONSE', status: 404, path: '/api/v4/secrets' });
+      expect(client.secrets.apiVersion).toBeUndefined();
+    } finally {
+      wrong.closeAllConnections();
+      await new Promise<void>((resolve) => wrong.close(() => resolve()));
+    }
   });
 });
 

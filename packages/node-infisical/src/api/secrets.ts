@@ -1,6 +1,6 @@
 import type { Answer, RequestSpec, Transport } from '../transport/http.js';
 import { InfisicalApiError, InfisicalValidationError } from '../errors/errors.js';
-import { isRouteNotFoundError } from '../errors/classify.js';
+import { isHtml404, isRouterJson404 } from '../errors/classify.js';
 import type {
   DeleteSecretOptions,
   GetSecretOptions,
@@ -111,13 +111,32 @@ export class SecretsApi {
       if (this.#mode === 'auto') this.#version = 'v4';
       return { answer, spec };
     } catch (error) {
-      if (this.#mode !== 'auto' || !isRouteNotFoundError(error)) {
-        if (this.#mode === 'auto' && error instanceof InfisicalApiError) this.#version = 'v4';
-        throw error;
+      if (this.#mode === 'auto' && isRouterJson404(error)) {
+        this.#switchToV3();
+        const fallback = build(V3);
+        return { answer: await this.#transport.request<unknown>(fallback), spec: fallback };
       }
+      if (this.#mode === 'auto' && isHtml404(error)) return this.#probeV3(build, error);
+      if (this.#mode === 'auto' && error instanceof InfisicalApiError) this.#version = 'v4';
+      throw error;
+    }
+  }
+
+  /**
+   * A 404 HTML page may be a standalone-mode server without v4, or just a wrong baseUrl. v3 decides:
+   * an answer from the API there (success or a JSON error) switches for good; anything else keeps v4
+   * and surfaces v4's own error.
+   */
+  async #probeV3(build: (routes: Routes) => RequestSpec, v4Error: unknown): Promise<{ answer: Answer<unknown>; spec: RequestSpec }> {
+    const fallback = build(V3);
+    try {
+      const answer = await this.#transport.request<unknown>(fallback);
       this.#switchToV3();
-      const fallback = build(V3);
-      return { answer: await this.#transport.request<unknown>(fallback), spec: fallback };
+      return { answer, spec: fallback };
+    } catch (error) {
+      if (!(error instanceof InfisicalApiError) || isRouterJson404(error)) throw v4Error;
+      this.#switchToV3();
+      throw error;
     }
   }
 
@@ -145,8 +164,9 @@ export class SecretsApi {
       throw new InfisicalValidationError('tagSlugs', 'must be an array of tag slugs');
     }
     const ifNoneMatch = options.ifNoneMatch;
-    if (ifNoneMatch !== undefined && (typeof ifNoneMatch !== 'string' || ifNoneMatch.trim() === '' || /[\r\n]/.test(ifNoneMatch))) {
-      throw new InfisicalValidationError('ifNoneMatch', "must be the etag of an earlier list (a single-line string), or left out");
+    // An ETag is printable ASCII; anything else would make fetch refuse the header (and look like a network error).
+    if (ifNoneMatch !== undefined && (typeof ifNoneMatch !== 'string' || !/^[\x21-\x7e][\x20-\x7e]*$/.test(ifNoneMatch))) {
+      throw new InfisicalValidationError('ifNoneMatch', 'must be the etag of an earlier list (printable ASCII), or left out');
     }
     const query = {
       recursive: flag('recursive', options.recursive),

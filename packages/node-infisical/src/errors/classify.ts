@@ -1,4 +1,4 @@
-import { InfisicalApiError } from './errors.js';
+import { InfisicalApiError, InfisicalResponseError } from './errors.js';
 
 function apiError(error: unknown): InfisicalApiError | undefined {
   return error instanceof InfisicalApiError ? error : undefined;
@@ -78,17 +78,30 @@ export function isRenewRefusedError(error: unknown): boolean {
 
 /** Fastify's own 404 for a path no route matches: `Route GET:/api/v4/secrets?projectId=... not found`. */
 const ROUTE_NOT_FOUND = /^Route [A-Z]+:\/\S* not found$/;
+
+/** The router's JSON 404 only (no HTML page): proof that the API itself answered. */
+export function isRouterJson404(error: unknown): boolean {
+  const e = apiError(error);
+  return !!e && e.status === 404 && ROUTE_NOT_FOUND.test(e.serverMessage);
+}
+
+/** A 404 HTML page: what a standalone-mode server (API and web app in one process) answers for an API path it lacks. */
+export function isHtml404(error: unknown): boolean {
+  return error instanceof InfisicalResponseError && error.status === 404 && error.htmlPage;
+}
+
 /**
- * The server has no such route (404 with the router's `Route <METHOD>:<url> not found`): an older
- * Infisical release. The secrets API switches to `/api/v3/secrets/raw` by itself; for the event
- * subscription it means "poll instead", like the plan refusal.
+ * The server has no such route: an older Infisical release. Either the router's JSON 404
+ * (`Route <METHOD>:<url> not found`), or, on a server in standalone mode (the official Docker image
+ * of 2024, `STANDALONE_MODE=true`, where a catch-all hands unknown paths to the web app), a 404 HTML
+ * page. The secrets API switches to `/api/v3/secrets/raw` by itself; for the event subscription it
+ * means "poll instead", like the plan refusal.
  *
  * @example
  * catch (error) { if (isRouteNotFoundError(error)) startPolling(); else throw error; }
  */
 export function isRouteNotFoundError(error: unknown): boolean {
-  const e = apiError(error);
-  return !!e && e.status === 404 && ROUTE_NOT_FOUND.test(e.serverMessage);
+  return isRouterJson404(error) || isHtml404(error);
 }
 
 /**

@@ -173,15 +173,18 @@ export class InfisicalResponseError extends InfisicalError {
   readonly method: string;
   /** Request path without the query string. */
   readonly path: string;
-  constructor(status: number, method: string, path: string, detail: string) {
+  /** The answer was an HTML page (a proxy, a login page, or the web app's own 404 page). */
+  readonly htmlPage: boolean;
+  constructor(status: number, method: string, path: string, detail: string, options: { htmlPage?: boolean } = {}) {
     super('BAD_RESPONSE', `Unexpected response to ${method} ${path} (HTTP ${status}): ${detail}`);
     this.name = 'InfisicalResponseError';
     this.status = status;
     this.method = method;
     this.path = path;
+    this.htmlPage = options.htmlPage ?? false;
   }
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), status: this.status, method: this.method, path: this.path };
+    return { ...super.toJSON(), status: this.status, method: this.method, path: this.path, htmlPage: this.htmlPage };
   }
 }
 

@@ -52,7 +52,9 @@ export function parseAnswer(response: Response, text: string, method: string, pa
     if (!contentType.includes('json') && /^\s*</.test(text)) {
       return {
         ok: false,
-        error: new InfisicalResponseError(response.status, method, path, 'an HTML page instead of JSON: a proxy, load balancer or login page answered; check baseUrl'),
+        error: new InfisicalResponseError(response.status, method, path, 'an HTML page instead of JSON: a proxy, load balancer or login page answered; check baseUrl', {
+          htmlPage: true,
+        }),
       };
     }
     try {

@@ -1,7 +1,6 @@
 import { inspect } from 'node:util';
 import { BehaviorSubject, Subject, filter, type Observable } from 'rxjs';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { Agent } from 'undici';
 import { InfisicalApiError, InfisicalClient, InfisicalError } from 'node-infisical';
 import { ManualClock, type ClockTimer } from '../clock/clock.js';
 import { InfisicalK8sError, isInfisicalK8sError } from '../errors/error.js';
@@ -16,6 +15,7 @@ import { backoffDelay, jittered } from '../util/backoff.js';
 import { changedKeys, deepFreeze } from './snapshot.js';
 import { validateSecrets } from './validate.js';
 import { ReadyWaiters } from './ready-waiters.js';
+import { holdOpen, unrefPool } from './pool.js';
 import type { ConfigChange, ConfigOutput, ConfigStatus, InfisicalConfig, ReadinessReport, RefreshReason } from './types.js';
 
 /** While push is up, polling only backs it up: this many times the interval. */
@@ -59,13 +59,14 @@ class Engine<T> implements InfisicalConfig<T> {
   readonly #loadedSources = new Set<string>();
   readonly #warnedCollisions = new Set<string>();
   readonly #busy = new Set<Promise<unknown>>();
-  #agent = new Agent();
+  #agent: ReturnType<typeof unrefPool>;
   #revoking = false;
   #detachIdle: (() => void) | undefined;
 
   constructor(options: ResolvedOptions, schema: StandardSchemaV1 | undefined) {
     this.#o = options;
     this.#schema = schema;
+    this.#agent = unrefPool(options);
     this.#client = new InfisicalClient({
       baseUrl: options.siteUrl,
       // Present but undefined: the client must not adopt INFISICAL_TOKEN from the environment (it would be
@@ -88,8 +89,8 @@ class Engine<T> implements InfisicalConfig<T> {
       // keep-alive socket behind (the global pool would keep them). Nothing new goes out after close() but the revoke.
       fetch: (input, init) => {
         if (this.#closed && !this.#revoking) return Promise.reject(new DOMException('The Infisical config is closed.', 'AbortError'));
-        const dispatcher = (init as { dispatcher?: unknown } | undefined)?.dispatcher ?? this.#agent;
-        return globalThis.fetch(input, { ...init, dispatcher } as RequestInit);
+        // Always our pool (it carries the CA too): the client's own TLS agent would hold the process open.
+        return globalThis.fetch(input, { ...init, dispatcher: this.#agent } as RequestInit);
       },
     });
     this.#tokens = new TokenManager(
@@ -211,7 +212,7 @@ class Engine<T> implements InfisicalConfig<T> {
 
   refresh(): Promise<T> {
     if (this.#closed) return Promise.reject(new InfisicalK8sError('CLOSED', 'This Infisical config is closed.'));
-    return this.#refresh('manual');
+    return holdOpen(this.#refresh('manual'));
   }
 
   /** One fetch in flight; a trigger that arrives meanwhile runs once more afterwards (the fetch may predate the change). */
@@ -402,8 +403,12 @@ class Engine<T> implements InfisicalConfig<T> {
     this.#track(work);
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return holdOpen(this.#close());
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     for (const timer of [this.#pollTimer, this.#retryTimer, this.#debounce]) if (timer) this.#o.clock.clearTimeout(timer);
     this.#tokenFile.close();
@@ -411,7 +416,7 @@ class Engine<T> implements InfisicalConfig<T> {
     this.#waiters.close(new InfisicalK8sError('CLOSED', 'The Infisical config was closed before secrets loaded.'));
     // Ends requests and streams in flight now, rather than after their timeouts; a fresh pool serves the revoke.
     const pool = this.#agent;
-    this.#agent = new Agent();
+    this.#agent = unrefPool(this.#o);
     await pool.destroy();
     await this.#inFlight?.catch(() => undefined);
     this.#revoking = this.#o.revokeOnClose;

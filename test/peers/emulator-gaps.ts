@@ -4,6 +4,10 @@
 export const GAPS = {
   folders:
     'emulator gap (current generation): POST /api/v1/folders answers the folder without `description` and `path` (a current server answers SecretFoldersSchema + path, keeping the description sent), and GET /api/v1/folders ignores recursive=true (a current server lists every folder below `path`, each with a relativePath)',
-  secretReminders:
-    'emulator gap: POST|PATCH /api/v3/secrets/raw/:secretName drop secretReminderNote and secretReminderRepeatDays (every answer has null); a real server stores both and answers them back on the secret',
+  updateMissingText:
+    "emulator gap (current generation): PATCH /api/v3/secrets/raw/:secretName for a missing name answers 404 \"Secret with name 'NAME' not found\"; a current server (secret-v2-bridge updateSecret) answers 404 \"Secret with name NAME not found\", without quotes (the quoted text is the single-secret read's)",
+  updateEcho:
+    'emulator gap (current generation): PATCH /api/v3/secrets/raw/:secretName answers the stored value and comment; a current server (secret-v2-bridge updateSecret) reshapes the answer from its input, so an update without secretValue/secretComment answers "" for them while the stored values are unchanged',
+  deleteMissingText:
+    'emulator gap (current generation): DELETE /api/v3/secrets/raw/:secretName for a missing name answers 404 "Secret with name \'NAME\' not found"; a current server (secret-v2-bridge deleteSecret) answers 404 "Secret not found"',
 } as const;

@@ -54,7 +54,8 @@ describe.each(GENERATIONS)('@infisical/sdk 5.0.2 against the %s generation', (ge
       const token = sdk.auth().getAccessToken();
       expect(token).toEqual(expect.any(String));
       const c = claims(token!);
-      expect(c).toMatchObject({ identityId: emu.admin.identityId, authMethod: 'universal-auth', authTokenType: 'identityAccessToken' });
+      // The claims a real Universal Auth token carries: identityId, clientSecretId, identityAccessTokenId, authTokenType.
+      expect(c).toMatchObject({ identityId: emu.admin.identityId, identityAccessTokenId: expect.any(String), authTokenType: 'identityAccessToken' });
       expect(Number(c.exp) - Number(c.iat)).toBe(UA_TTL);
       expect(emu.counters.get('POST /api/v1/auth/universal-auth/login')).toBeGreaterThanOrEqual(1);
     });
@@ -209,7 +210,7 @@ describe.each(GENERATIONS)('@infisical/sdk 5.0.2 against the %s generation', (ge
       expect(updated.secret).toMatchObject({ secretKey: 'PEER_NEW', secretValue: 'v2', secretComment: 'updated', version: 2 });
 
       const renamed = await sdk.secrets().updateSecret('PEER_NEW', { projectId, environment: 'staging', newSecretName: 'PEER_RENAMED' });
-      expect(renamed.secret).toMatchObject({ secretKey: 'PEER_RENAMED', secretValue: 'v2' });
+      expect(renamed.secret).toMatchObject({ secretKey: 'PEER_RENAMED', version: 3 });
       const listed = await sdk.secrets().listSecrets({ projectId, environment: 'staging' });
       expect(byKey(listed.secrets)).toEqual({ '/:PEER_RENAMED': 'v2' });
 
@@ -233,17 +234,30 @@ describe.each(GENERATIONS)('@infisical/sdk 5.0.2 against the %s generation', (ge
       expect(tagged.secrets.map((secret) => secret.secretKey)).toEqual(['TAGGED']);
     });
 
-    it.fails(`secretReminderNote and secretReminderRepeatDays are stored and answered [${GAPS.secretReminders}]`, async () => {
-      const created = await sdk.secrets().createSecret('REMIND_ME', { projectId, environment: 'dev', secretValue: 'r', secretReminderNote: 'rotate me', secretReminderRepeatDays: 30 });
-      expect(created.secret).toMatchObject({ secretReminderNote: 'rotate me', secretReminderRepeatDays: 30 });
-      const updated = await sdk.secrets().updateSecret('REMIND_ME', { projectId, environment: 'dev', secretReminderNote: 'rotate me soon', secretReminderRepeatDays: 7 });
-      expect(updated.secret).toMatchObject({ secretReminderNote: 'rotate me soon', secretReminderRepeatDays: 7 });
+    it('update of a name that does not exist is a 404 naming it', async () => {
+      await expect(sdk.secrets().updateSecret('NEVER_MADE', { projectId, environment: 'staging', secretValue: 'x' })).rejects.toThrow(/\[Method=PATCH\] \[StatusCode=404\] Secret with name '?NEVER_MADE'? not found$/);
     });
 
-    it('update of a name that does not exist is a 404', async () => {
+    it.runIf(generation === 'current').fails(`update of a missing name: the exact text of a current server [${GAPS.updateMissingText}]`, async () => {
       await expect(sdk.secrets().updateSecret('NEVER_MADE', { projectId, environment: 'staging', secretValue: 'x' })).rejects.toThrow(
-        requestError(emu, 'PATCH', '/api/v3/secrets/raw/NEVER_MADE', 404, "Secret with name 'NEVER_MADE' not found"),
+        requestError(emu, 'PATCH', '/api/v3/secrets/raw/NEVER_MADE', 404, 'Secret with name NEVER_MADE not found'),
       );
+    });
+
+    it('delete of a name that does not exist is a 404', async () => {
+      await expect(sdk.secrets().deleteSecret('NEVER_MADE', { projectId, environment: 'staging' })).rejects.toThrow(/\[Method=DELETE\] \[StatusCode=404\] Secret /);
+    });
+
+    it.runIf(generation === 'current').fails(`delete of a missing name: the exact text of a current server [${GAPS.deleteMissingText}]`, async () => {
+      await expect(sdk.secrets().deleteSecret('NEVER_MADE', { projectId, environment: 'staging' })).rejects.toThrow(requestError(emu, 'DELETE', '/api/v3/secrets/raw/NEVER_MADE', 404, 'Secret not found'));
+    });
+
+    it.runIf(generation === 'current').fails(`an update without secretValue answers secretValue "" and secretComment "" (the server echoes its input) [${GAPS.updateEcho}]`, async () => {
+      await sdk.secrets().createSecret('ECHO', { projectId, environment: 'staging', secretValue: 'kept', secretComment: 'kept too' });
+      const renamed = await sdk.secrets().updateSecret('ECHO', { projectId, environment: 'staging', newSecretName: 'ECHOED' });
+      expect(renamed.secret).toMatchObject({ secretKey: 'ECHOED', secretValue: '', secretComment: '' });
+      const stored = await sdk.secrets().getSecret({ projectId, environment: 'staging', secretName: 'ECHOED' });
+      expect(stored).toMatchObject({ secretValue: 'kept', secretComment: 'kept too' });
     });
   });
 

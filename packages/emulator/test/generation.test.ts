@@ -31,6 +31,13 @@ describe("Option: generation '2024' (a server from October 2024)", () => {
     expect(v3.body.secrets).toMatchObject([{ secretKey: 'GREETING', secretValue: 'hello' }]);
   });
 
+  it('follows a reference cycle to the depth bound (no visited-secret check in 2024)', async () => {
+    old.setSecrets(app.projectId, 'dev', { A: '${B}', B: '${A}' }, '/cycle');
+    const token = await accessToken(old, app.identityId);
+    const res = await infisical(old, 'GET', `/api/v3/secrets/raw?workspaceId=${app.projectId}&environment=dev&secretPath=/cycle&expandSecretReferences=true`, { token });
+    expect(Object.fromEntries(res.body.secrets.map((s: { secretKey: string; secretValue: string }) => [s.secretKey, s.secretValue]))).toEqual({ A: '${A}', B: '${B}' });
+  });
+
   it('answers errors without reqId', async () => {
     const missing = await infisical(old, 'GET', `/api/v3/secrets/raw?workspaceId=${app.projectId}&environment=prod`);
     expect(missing.body).toEqual({ statusCode: 401, message: 'Token missing', error: 'UnauthorizedError' });

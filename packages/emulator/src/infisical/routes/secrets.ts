@@ -74,7 +74,7 @@ function item(ctx: InfisicalContext, projectId: string, environment: string, pat
 }
 
 const expanderFor = (ctx: InfisicalContext, projectId: string) =>
-  new ReferenceExpander((env, path, key) => ctx.state.folder(projectId, env, path)?.get(key)?.value);
+  new ReferenceExpander((env, path, key) => ctx.state.folder(projectId, env, path)?.get(key)?.value, { stopAtCycles: ctx.options.generation === 'current' });
 
 /** `key=k,value=v|key=...`, as the list schema's transform reads it (at most 10 entries). */
 function parseMetadataFilter(raw: string | null, issues: ZodLikeIssue[]): Array<{ key: string; value: string }> {
@@ -144,7 +144,7 @@ function listSecrets(ctx: InfisicalContext, q: ListQuery) {
   for (const path of paths) {
     for (const secret of ctx.state.folder(q.projectId, q.environment, path)?.values() ?? []) {
       if (!matchesFilters(secret, q)) continue;
-      const value = q.expand ? expander.expand(q.environment, path, secret.value) : secret.value;
+      const value = q.expand ? expander.expandSecret(q.environment, path, secret.key, secret.value) : secret.value;
       secrets.push(item(ctx, q.projectId, q.environment, path, secret, value, !q.viewSecretValue));
     }
   }
@@ -155,7 +155,7 @@ function listSecrets(ctx: InfisicalContext, q: ListQuery) {
       environment: imp.environment,
       folderId: imp.id,
       secrets: [...(ctx.state.folder(q.projectId, imp.environment, imp.path)?.values() ?? [])].map((secret) =>
-        item(ctx, q.projectId, imp.environment, imp.path, secret, q.expand ? expander.expand(imp.environment, imp.path, secret.value) : secret.value, !q.viewSecretValue, false),
+        item(ctx, q.projectId, imp.environment, imp.path, secret, q.expand ? expander.expandSecret(imp.environment, imp.path, secret.key, secret.value) : secret.value, !q.viewSecretValue, false),
       ),
     }));
   }
@@ -198,7 +198,7 @@ export function registerSecretRoutes(router: Router, ctx: InfisicalContext, writ
       if (!old) fail(404, `Secret version ${version} not found`, 'NotFound');
       record = { ...secret, ...old };
     }
-    const value = expandRefs ? expanderFor(ctx, projectId).expand(environment, path, record.value) : record.value;
+    const value = expandRefs ? expanderFor(ctx, projectId).expandSecret(environment, path, name, record.value) : record.value;
     return { status: 200, body: { secret: item(ctx, projectId, environment, path, record, value, !view) } };
   };
 

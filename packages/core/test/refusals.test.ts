@@ -86,6 +86,16 @@ describe('Permanent refusals reject ready() at once', () => {
     await invalid.close();
   });
 
+  it('an unknown identity (IDENTITY_NOT_FOUND) rejects at the first login', async () => {
+    h = await harness({ config: { push: false } });
+    await h.config.ready();
+    const logins = h.emu.counters.get(routes.login);
+    const unknown = second({ kubernetesAuth: { identityId: randomUUID(), tokenPath: h.app.projected.path } });
+    expect(await rejectedAtOnce(unknown)).toMatchObject({ code: 'IDENTITY_NOT_FOUND' });
+    expect(h.emu.counters.get(routes.login)).toBe(logins + 1);
+    await unknown.close();
+  });
+
   it('a transient failure still gets initialRetries attempts', async () => {
     h = await harness({ config: { push: false } });
     await h.config.ready();
@@ -205,6 +215,15 @@ describe('siteUrl checks at start', () => {
       await config.close();
     }
     expect(local.lines.filter((l) => l.includes('plain http://'))).toEqual([]);
+  });
+
+  it('http:// against an HTTPS server (which just closes the connection) names https:// as the likely fix', async () => {
+    h = await harness({ emulator: { infisicalTls: true }, config: { push: false, tls: { ca: '' } } });
+    const config = second({ siteUrl: h.emu.infisicalUrl.replace('https:', 'http:'), initialRetries: 1 });
+    const error = (await rejectedAtOnce(config)) as InfisicalK8sError;
+    await config.close();
+    expect(error.code).toBe('INFISICAL_UNREACHABLE');
+    expect(error.hint).toMatch(/if this port serves HTTPS .*use https:\/\//);
   });
 
   it('https:// against a plain HTTP server says so, not "pass a CA"', async () => {

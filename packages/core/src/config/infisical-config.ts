@@ -292,7 +292,6 @@ class Engine<T> implements InfisicalConfig<T> {
    */
   #warnAbout(fetched: FetchedSource[]): void {
     for (const { source, result } of fetched) {
-      if (result.notModified) continue;
       const where = `environment '${source.environment}', path '${source.secretPath}' of project '${source.projectId}'`;
       if (!this.#loadedSources.has(source.key)) {
         this.#loadedSources.add(source.key);

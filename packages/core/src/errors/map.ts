@@ -149,6 +149,13 @@ export function toInfisicalK8sError(error: unknown, ctx: FailureContext): Infisi
         hint: 'Use the HTTPS port of Infisical (or of the proxy in front of it) in siteUrl; plain http:// is for loopback only. This is not a CA problem.',
       });
     }
+    // A TLS server closes a plain-HTTP connection without a word: the client only sees the connection end.
+    if (error.code === 'CONNECTION_RESET' && ctx.siteUrl?.startsWith('http://')) {
+      return new InfisicalK8sError('INFISICAL_UNREACHABLE', `Could not reach Infisical at ${ctx.siteUrl}: ${error.message}`, {
+        cause: error,
+        hint: 'siteUrl uses plain http:// and the server closed the connection: if this port serves HTTPS (a TLS server closes plain-HTTP connections at once), use https://. Otherwise check egress and any proxy in front of Infisical.',
+      });
+    }
     const tls = error.code === 'TLS';
     return new InfisicalK8sError('INFISICAL_UNREACHABLE', `Could not reach Infisical${ctx.siteUrl ? ` at ${ctx.siteUrl}` : ''}: ${error.message}`, {
       cause: error,

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { InfisicalClient, ListSecretsOptions, Secret, SecretImport } from 'node-infisical';
+import { InfisicalK8sError } from '../errors/error.js';
 import type { ResolvedSource } from '../options/resolve.js';
 import type { WatchedLocation } from './push.js';
 
@@ -114,7 +115,11 @@ export class SecretSources {
       ...(last?.etag !== undefined ? { ifNoneMatch: last.etag } : {}),
     };
     const answer = (await this.#client.secrets.list(options)) as ListResult;
-    if (answer.notModified === true && last) return { ...last, notModified: true, collisions: [] };
+    if (answer.notModified === true) {
+      // Only possible after an If-None-Match, so there is a last answer; never guess an empty list instead.
+      if (!last) throw new InfisicalK8sError('BAD_RESPONSE', `Infisical answered 304 Not Modified to a list of ${source.environment}:${source.secretPath} sent without If-None-Match.`);
+      return { ...last, notModified: true, collisions: [] };
+    }
     const { secrets, imports } = answer;
     // A null-prototype map: a key named `__proto__` or `constructor` is just a key.
     const values = Object.create(null) as Record<string, string>;

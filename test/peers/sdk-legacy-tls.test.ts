@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENERATIONS, startGeneration } from './generations.js';
 import { LEGACY_UNSUPPORTED, legacyClientClass } from './legacy-native.js';
 
-describe.skipIf(LEGACY_UNSUPPORTED !== undefined)(`@infisical/sdk 2.3.5 over HTTPS with a private CA ${LEGACY_UNSUPPORTED ? `[skipped: ${LEGACY_UNSUPPORTED}]` : ''}`, () => {
+describe.skipIf(LEGACY_UNSUPPORTED !== undefined)(`@infisical/sdk 2.3.5 over HTTPS with a private CA${LEGACY_UNSUPPORTED ? ` [skipped: ${LEGACY_UNSUPPORTED}]` : ''}`, () => {
   describe.each(GENERATIONS)('against the %s generation', (generation) => {
     let emu: Emulator;
     let app: Provisioned;

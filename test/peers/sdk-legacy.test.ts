@@ -13,7 +13,7 @@ it.runIf(LEGACY_UNSUPPORTED !== undefined && process.env.CI === 'true')('CI runs
   expect(LEGACY_UNSUPPORTED).toBeUndefined();
 });
 
-describe.skipIf(LEGACY_UNSUPPORTED !== undefined)(`@infisical/sdk 2.3.5 (native core) ${LEGACY_UNSUPPORTED ? `[skipped: ${LEGACY_UNSUPPORTED}]` : ''}`, () => {
+describe.skipIf(LEGACY_UNSUPPORTED !== undefined)(`@infisical/sdk 2.3.5 (native core)${LEGACY_UNSUPPORTED ? ` [skipped: ${LEGACY_UNSUPPORTED}]` : ''}`, () => {
   describe.each(GENERATIONS)('against the %s generation', (generation) => {
     let emu: Emulator;
     let app: Provisioned;

@@ -1,9 +1,9 @@
 // The 2.3.5 peer against Infisical served over HTTPS by a private CA (the emulator's), as a self-hosted server
 // often is. Its Rust core verifies with the platform verifier: the CA file given as `sslCertificatePath` is not
 // trusted (UnknownIssuer), while the same file as SSL_CERT_FILE is. Its own file: SSL_CERT_FILE is process-wide.
-import { writeFile, mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { provision, type Emulator, type Provisioned } from '@infisical-k8s/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENERATIONS, startGeneration } from './generations.js';
@@ -27,6 +27,8 @@ describe.skipIf(LEGACY_UNSUPPORTED !== undefined)(`@infisical/sdk 2.3.5 over HTT
       else process.env.SSL_CERT_FILE = previous;
       await app?.projected.stop();
       await emu?.close();
+      if (caPath) await rm(dirname(caPath), { recursive: true, force: true });
+      if (app) await rm(app.projected.dir, { recursive: true, force: true });
     });
 
     it('sslCertificatePath alone: the certificate is refused as UnknownIssuer before any request is answered', async () => {

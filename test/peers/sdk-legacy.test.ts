@@ -2,6 +2,7 @@
 // registry under the alias `infisical-sdk-legacy`, logging in with Kubernetes Auth from a kubelet-style projected
 // token file and reading secrets, against both server generations. What it sends on the wire (a form-encoded
 // login body, a JSON body on GET) is its own; every expectation is what a real Infisical answers it.
+import { rm } from 'node:fs/promises';
 import { provision, type Emulator, type Provisioned } from '@infisical-k8s/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENERATIONS, startGeneration } from './generations.js';
@@ -36,6 +37,7 @@ describe.skipIf(LEGACY_UNSUPPORTED !== undefined)(`@infisical/sdk 2.3.5 (native 
     afterAll(async () => {
       await app?.projected.stop();
       await emu?.close();
+      if (app) await rm(app.projected.dir, { recursive: true, force: true });
     });
 
     const row = (secretKey: string, secretValue: string, secretPath = '/', environment = 'prod') => ({
@@ -94,6 +96,7 @@ describe.skipIf(LEGACY_UNSUPPORTED !== undefined)(`@infisical/sdk 2.3.5 (native 
         expect(emu.counters.get('GET /api/v3/secrets/raw')).toBe(reads);
       } finally {
         await refused.projected.stop();
+        await rm(refused.projected.dir, { recursive: true, force: true });
       }
     });
   });

@@ -2,7 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { InfisicalApiError } from 'node-infisical';
 import { createInfisicalConfig, errorCatalog, InfisicalK8sError, type InfisicalConfigOptions } from '@infisical-k8s/core';
+import { toInfisicalK8sError } from '../src/errors/map.js';
 import { captureLogger, harness, routes, type Harness } from './helpers.js';
 
 let h: Harness<undefined> | undefined;
@@ -65,6 +67,23 @@ describe('Class: InfisicalK8sError (mapped from what Infisical and Kubernetes an
     const error = await firstError({ provision: { allowedAudience: 'vault' } });
     expect(error.code).toBe('AUDIENCE_MISMATCH');
     expect(error.message).toContain('(infisical)');
+  });
+
+  it('AUDIENCE_MISMATCH from Kubernetes itself names the audience it reviewed for, and the fix for either server generation', () => {
+    const refused = new InfisicalApiError({
+      status: 401,
+      serverError: 'KubernetesTokenReviewError',
+      serverMessage: '[invalid bearer token, token audiences ["infisical"] is invalid for the target audiences ["https://kubernetes.default.svc.cluster.local"]]',
+      reqId: undefined,
+      method: 'POST',
+      path: '/api/v1/auth/kubernetes-auth/login',
+      retryAfter: undefined,
+    });
+    const error = toInfisicalK8sError(refused, { phase: 'login', audiences: ['infisical'] });
+    expect(error.code).toBe('AUDIENCE_MISMATCH');
+    expect(error.message).toContain('reviewed for the audience "https://kubernetes.default.svc.cluster.local"');
+    expect(error.hint).toContain('Mount a token for "https://kubernetes.default.svc.cluster.local"');
+    expect(error.hint).toContain('leave allowedAudience empty');
   });
 
   it('TOKEN_REVIEW_FAILED when the reviewer lost system:auth-delegator', async () => {

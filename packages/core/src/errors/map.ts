@@ -55,10 +55,21 @@ function fromApiError(e: InfisicalApiError, ctx: FailureContext): InfisicalK8sEr
         `Add ${ctx.serviceAccount ? `'${ctx.serviceAccount}'` : "the pod's service-account name"} to allowedNames with identityAuth.kubernetes.update, or set the pod's serviceAccountName to an allowed one.`,
       );
     }
-    if (message.includes('K8s audience not allowed') || includes(message, 'audiences', 'invalid for the target audiences')) {
+    if (message.includes('K8s audience not allowed') || message.includes('invalid for the target audiences')) {
+      const token = ctx.audiences?.length ? ` (${ctx.audiences.join(', ')})` : '';
+      // Kubernetes itself refused: Infisical asked it for audiences the token lacks. A server that sends no
+      // spec.audiences (2024 releases) asks for the API server's own, whatever allowedAudience says.
+      const target = /invalid for the target audiences \[([^\]]*)\]/.exec(message)?.[1];
+      if (target !== undefined) {
+        return make(
+          'AUDIENCE_MISMATCH',
+          `Kubernetes refused the service-account token${token}: it was reviewed for the audience ${target} (HTTP ${e.status}).`,
+          `Mount a token for ${target} (the projected volume's \`audience\`), or, on a server that reviews for allowedAudience (current releases do when it is set), set allowedAudience to the token's audience. Servers from 2024 always review for the API server's own audience: mount a token for it and leave allowedAudience empty.`,
+        );
+      }
       return make(
         'AUDIENCE_MISMATCH',
-        `Infisical refused the login: the token's audience${ctx.audiences?.length ? ` (${ctx.audiences.join(', ')})` : ''} does not match the auth method's allowedAudience (HTTP ${e.status}).`,
+        `Infisical refused the login: the token's audience${token} does not match the auth method's allowedAudience (HTTP ${e.status}).`,
       );
     }
     if (e.serverError?.startsWith('KubernetesTokenReviewer') || e.serverError === 'KubernetesTokenReviewRequestError' || e.serverError === 'TokenReviewerPermissionError') {

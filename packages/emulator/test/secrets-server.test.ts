@@ -95,6 +95,16 @@ describe('ETag and If-None-Match', () => {
     expect((await v4('', { 'if-none-match': '"stale"' })).status).toBe(200);
   });
 
+  it('counts the reads answered 304 apart, beside the route\'s own count', async () => {
+    const first = await v4('');
+    emu.counters.reset();
+    await v4('', { 'if-none-match': first.headers.etag! });
+    await v4('', { 'if-none-match': '"stale"' });
+    await v4('', { 'if-none-match': first.headers.etag! });
+    expect(emu.counters.get('GET /api/v4/secrets')).toBe(3);
+    expect(emu.counters.get('GET /api/v4/secrets 304')).toBe(2);
+  });
+
   it('counts a 304 against the rate limit', async () => {
     const limited = await startEmulator({ clock, rateLimit: { secretsLimit: 2 } });
     try {

@@ -85,8 +85,9 @@ function clientIp(req: IncomingMessage): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
-function send(res: ServerResponse, response: RouteResponse, etag?: { ifNoneMatch: string | undefined; read: boolean }): void {
-  if (res.headersSent || res.destroyed) return;
+/** Writes the answer; true when it went out as a `304 Not Modified`. */
+function send(res: ServerResponse, response: RouteResponse, etag?: { ifNoneMatch: string | undefined; read: boolean }): boolean {
+  if (res.headersSent || res.destroyed) return false;
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...response.headers };
   const payload = response.body === undefined ? '' : JSON.stringify(response.body);
   if (etag && response.status >= 200 && response.status < 300 && payload) {
@@ -96,11 +97,12 @@ function send(res: ServerResponse, response: RouteResponse, etag?: { ifNoneMatch
       delete headers['content-type'];
       res.writeHead(304, headers);
       res.end();
-      return;
+      return true;
     }
   }
   res.writeHead(response.status, headers);
   res.end(payload);
+  return false;
 }
 
 async function applyFault(fault: FaultSpec, res: ServerResponse, hooks: ServerHooks, closed: AbortSignal): Promise<boolean> {
@@ -225,7 +227,8 @@ export async function startServer(hooks: ServerHooks, host: string, port: number
     request.body = body.value;
     try {
       const response = await match.handler(request, res);
-      if (response) send(res, response, etag);
+      // Counted apart too, so a test or the bench can tell how many reads an ETag saved.
+      if (response && send(res, response, etag)) hooks.counters.hit(`${match.key} 304`);
     } catch (error) {
       fail(error);
     }

@@ -71,6 +71,9 @@ process.once('SIGTERM', () => void shutdown(0));
 
 async function main() {
   emulator = await step(`Starting the emulator (Infisical ${generation} + Kubernetes TokenReview on loopback)`, () => startEmulator({ generation }));
+  // A 2024 server sends no spec.audiences in its TokenReview, so the cluster only accepts tokens for the API
+  // server's own audiences, and allowedAudience must stay empty; today's server asks the cluster for `infisical`.
+  const audience = generation === '2024' ? { allowed: '', token: emulator.kubernetes.apiAudiences } : { allowed: 'infisical', token: 'infisical' };
 
   // Provisioning, as the seed's "Infisical Configuration via SDK" section does it.
   const admin = new InfisicalClient({ baseUrl: emulator.infisicalUrl });
@@ -84,7 +87,7 @@ async function main() {
       tokenReviewerJwt: emulator.kubernetes.tokenReviewerJwt,
       allowedNamespaces: 'default,production',
       allowedNames: 'infisical-auth',
-      allowedAudience: 'infisical',
+      allowedAudience: audience.allowed,
       accessTokenTTL: 3600,
       accessTokenMaxTTL: 86400,
       accessTokenNumUsesLimit: 0,
@@ -106,7 +109,7 @@ async function main() {
 
   tokenDir = await mkdtemp(join(tmpdir(), 'infisical-k8s-demo-'));
   projected = await step('Writing the projected service-account token (kubelet-style ..data symlink)', () =>
-    emulator.writeProjectedToken(tokenDir, { namespace: 'default', name: 'infisical-auth', audience: 'infisical', expirationSeconds: 600 }),
+    emulator.writeProjectedToken(tokenDir, { namespace: 'default', name: 'infisical-auth', audience: audience.token, expirationSeconds: 600 }),
   );
 
   const env = {

@@ -49,6 +49,8 @@ describe('core against the 2024 generation', () => {
   });
 
   it('first load: the v4 list is a router 404, the client moves to /api/v3/secrets/raw once and says so; the event route 404 means polling', async () => {
+    // provision() set the auth method up as a 2024 server can use it: no allowedAudience, a token for the API server.
+    expect(JSON.parse(Buffer.from(app.projected.current().split('.')[1]!, 'base64url').toString()).aud).toEqual(emu.kubernetes.apiAudiences);
     expect(await config.ready()).toEqual({ GREETING: 'hello' });
     await clock.advance(MINUTE);
     expect(emu.counters.get(LOGIN)).toBe(1);
@@ -95,5 +97,42 @@ describe('core against the 2024 generation', () => {
     await clock.advance(REFRESH_INTERVAL + 2 * MINUTE);
     expect(config.get('GREETING')).toBe('after rotation');
     expect(errors).toEqual([]);
+  });
+
+  it("audience: the 2024 server sends no spec.audiences, so an `infisical` token or allowedAudience is refused (AUDIENCE_MISMATCH, ready() rejects)", async () => {
+    const cases = [
+      // The cluster refuses a token for `infisical`: it reviews against the API server's own audiences.
+      { provision: { allowedAudience: 'infisical', token: { audience: 'infisical' } }, server: 'token audiences ["infisical"] is invalid for the target audiences' },
+      // A token the cluster accepts carries only the API audience, which is not `infisical`.
+      { provision: { allowedAudience: 'infisical', token: { audience: emu.kubernetes.apiAudiences } }, server: 'Access denied: K8s audience not allowed.' },
+    ];
+    for (const { provision: options, server } of cases) {
+      const refused = await provision(emu, options);
+      const failing = createInfisicalConfig({
+        siteUrl: emu.infisicalUrl,
+        kubernetesAuth: { identityId: refused.identityId, tokenPath: refused.projected.path },
+        secrets: { projectId: refused.projectId, environment: 'prod' },
+        clock,
+        initialRetries: 1,
+        push: false,
+        client: { retry: false },
+        logger: { warn: () => {}, error: () => {} },
+      });
+      try {
+        expect(await failing.ready().catch((e: unknown) => e)).toMatchObject({ code: 'AUDIENCE_MISMATCH', status: 401 });
+        // What the server itself answers that login.
+        const answer = await fetch(`${emu.infisicalUrl}/api/v1/auth/kubernetes-auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ identityId: refused.identityId, jwt: refused.projected.current() }),
+        });
+        expect(answer.status).toBe(401);
+        expect(((await answer.json()) as { message: string }).message).toContain(server);
+      } finally {
+        await failing.close();
+        await refused.projected.stop();
+        await rm(refused.projected.dir, { recursive: true, force: true });
+      }
+    }
   });
 });

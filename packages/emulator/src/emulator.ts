@@ -100,6 +100,11 @@ export interface StartEmulatorOptions {
  * await emu.close();
  */
 export interface Emulator {
+  /**
+   * The Infisical server this emulator plays (see `StartEmulatorOptions.generation`); `provision()` reads it to
+   * set up Kubernetes Auth the way that server can use it.
+   */
+  readonly generation: 'current' | '2024';
   /** e.g. `http://127.0.0.1:41234`: pass as `baseUrl` / `siteUrl`. */
   infisicalUrl: string;
   /** PEM of the CA that signs both servers' certificates. */
@@ -268,6 +273,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const projectedTokens = new Set<ProjectedTokenHandle>();
   let closed = false;
   return {
+    generation,
     infisicalUrl: infisical.url,
     caCert: ca.cert,
     organizationId: state.organizationId,

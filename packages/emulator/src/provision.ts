@@ -21,7 +21,12 @@ export interface ProvisionOptions {
   secretPath?: string;
   allowedNamespaces?: string;
   allowedNames?: string;
-  /** Default `infisical`. With `''` no audience is sent, so the projected token is minted for the API server's own audiences, as a cluster's default token is. */
+  /**
+   * Default `infisical` on generation `current`; `''` on generation `2024`, whose server sends no
+   * `spec.audiences` in its TokenReview, so a real cluster only authenticates tokens for the API server's own
+   * audiences and the server then compares `allowedAudience` with those. With `''` the projected token is minted
+   * for the API server's own audiences, as a cluster's default token is.
+   */
   allowedAudience?: string;
   accessTokenTTL?: number;
   accessTokenMaxTTL?: number;
@@ -100,6 +105,8 @@ function call<T>(emu: Emulator, method: string, path: string, body: unknown): Pr
  */
 export async function provision(emu: Emulator, options: ProvisionOptions = {}): Promise<Provisioned> {
   const environment = options.environment ?? 'prod';
+  // A 2024 server reviews without spec.audiences, so against a real API server only its own audiences can log in.
+  const allowedAudience = options.allowedAudience ?? (emu.generation === '2024' ? '' : 'infisical');
   const secretPath = options.secretPath ?? '/';
   const { identity } = await call<{ identity: { id: string } }>(emu, 'POST', '/api/v1/identities', {
     name: `app-${Math.random().toString(36).slice(2, 8)}`,
@@ -111,7 +118,7 @@ export async function provision(emu: Emulator, options: ProvisionOptions = {}): 
     tokenReviewerJwt: emu.kubernetes.tokenReviewerJwt,
     allowedNamespaces: options.allowedNamespaces ?? 'default,production',
     allowedNames: options.allowedNames ?? 'infisical-auth',
-    allowedAudience: options.allowedAudience ?? 'infisical',
+    allowedAudience,
     accessTokenTTL: options.accessTokenTTL ?? 3600,
     accessTokenMaxTTL: options.accessTokenMaxTTL ?? 86_400,
     accessTokenNumUsesLimit: options.accessTokenNumUsesLimit ?? 0,
@@ -122,7 +129,7 @@ export async function provision(emu: Emulator, options: ProvisionOptions = {}): 
   if (options.secrets) emu.setSecrets(project.id, environment, options.secrets, secretPath);
   const dir = options.tokenDir ?? (await mkdtemp(join(tmpdir(), 'infisical-k8s-token-')));
   // A review without audiences checks the API server's own, so only a token for them can pass.
-  const token = options.allowedAudience === '' && options.token?.audience === undefined ? { ...options.token, audience: emu.kubernetes.apiAudiences } : options.token;
+  const token = allowedAudience === '' && options.token?.audience === undefined ? { ...options.token, audience: emu.kubernetes.apiAudiences } : options.token;
   const projected = await emu.writeProjectedToken(dir, token);
   return {
     identityId: identity.id,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmulatorError, startEmulator, type Emulator } from '@infisical-k8s/emulator';
+import { EmulatorError, provision, startEmulator, type Emulator } from '@infisical-k8s/emulator';
 import { main } from '../src/cli.js';
-import { ManualClock, accessToken, infisical, login, request, setUpApp, type App } from './helpers.js';
+import { ManualClock, accessToken, claims, infisical, login, request, setUpApp, tempDir, type App } from './helpers.js';
 
 const clock = new ManualClock();
 let old: Emulator;
@@ -47,13 +47,44 @@ describe("Option: generation '2024' (a server from October 2024)", () => {
     expect((await infisical(current, 'GET', '/api/v3/secrets/raw')).body).toHaveProperty('reqId');
   });
 
-  it('refuses a wrong audience after the TokenReview: 401 Access denied: K8s audience not allowed.', async () => {
-    const jwt = old.kubernetes.issueToken({ audience: 'elsewhere' });
-    expect((await login(old, app.identityId, jwt)).body).toEqual({ statusCode: 401, message: 'Access denied: K8s audience not allowed.', error: 'UnauthorizedError' });
-    // Today's server lets the API server refuse it instead.
-    const now = await setUpApp(current);
+  it("refuses an allowedAudience other than the API server's after the TokenReview: 401 Access denied: K8s audience not allowed.", async () => {
+    // The 2024 server sends no spec.audiences: the API server checks its own, and the server then compares
+    // allowedAudience with status.audiences, which can only hold the API server's audience.
+    const strict = await setUpApp(old, { allowedAudience: 'infisical' });
+    const forApiServer = old.kubernetes.issueToken({ audience: old.kubernetes.apiAudiences });
+    expect((await login(old, strict.identityId, forApiServer)).body).toEqual({ statusCode: 401, message: 'Access denied: K8s audience not allowed.', error: 'UnauthorizedError' });
+    // A token for `infisical` never gets that far: the API server refuses it.
+    expect((await login(old, strict.identityId, old.kubernetes.issueToken())).body).toEqual({
+      statusCode: 401,
+      message: `[invalid bearer token, token audiences ["infisical"] is invalid for the target audiences ${JSON.stringify(old.kubernetes.apiAudiences)}]`,
+      error: 'KubernetesTokenReviewError',
+    });
+    // Today's server sends spec.audiences: the same settings log in with an `infisical` token, and the API server
+    // refuses a wrong audience itself.
+    const now = await setUpApp(current, { allowedAudience: 'infisical' });
+    expect((await login(current, now.identityId, current.kubernetes.issueToken())).status).toBe(200);
     const refused = await login(current, now.identityId, current.kubernetes.issueToken({ audience: 'elsewhere' }));
     expect(refused.body).toMatchObject({ statusCode: 401, error: 'KubernetesTokenReviewError', message: expect.stringContaining('invalid bearer token') });
+  });
+
+  it("provision() allows no audience and mounts a token for the API server's audiences; 'current' keeps infisical", async () => {
+    expect([old.generation, current.generation]).toEqual(['2024', 'current']);
+    const dirs = await Promise.all([tempDir(), tempDir()]);
+    try {
+      const [then, now] = await Promise.all([provision(old, { tokenDir: dirs[0].dir }), provision(current, { tokenDir: dirs[1].dir })]);
+      for (const [emu, made, audience, aud] of [
+        [old, then, '', old.kubernetes.apiAudiences],
+        [current, now, 'infisical', ['infisical']],
+      ] as const) {
+        const stored = await infisical(emu, 'GET', `/api/v1/auth/kubernetes-auth/identities/${made.identityId}`, { token: emu.admin.accessToken });
+        expect(stored.body.identityKubernetesAuth.allowedAudience).toBe(audience);
+        expect(claims(made.projected.current()).aud).toEqual(aud);
+        expect((await login(emu, made.identityId, made.projected.current())).status).toBe(200);
+        made.projected.stop();
+      }
+    } finally {
+      await Promise.all(dirs.map((d) => d.cleanup()));
+    }
   });
 
   it('refuses a revoked token with 401 No identity access token found', async () => {

@@ -92,7 +92,17 @@ export function header(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split('.')[0] ?? '', 'base64url').toString('utf8'));
 }
 
-/** Attach body with the seed's settings, overridable. */
+/**
+ * The audience a login can use on this server generation, as `provision()` chooses it: a 2024 server sends no
+ * `spec.audiences`, so the API server checks its own and only `''` (or the API audience) can ever be allowed.
+ */
+export const defaultAllowedAudience = (emu: Emulator): string => (emu.generation === '2024' ? '' : 'infisical');
+
+/** A service-account JWT the login can accept: for `infisical` on current servers, for the API server's audiences on 2024 ones. */
+export const loginJwt = (emu: Emulator): string =>
+  emu.generation === '2024' ? emu.kubernetes.issueToken({ audience: emu.kubernetes.apiAudiences }) : emu.kubernetes.issueToken();
+
+/** Attach body with the seed's settings (the audience as the generation needs it), overridable. */
 export function attachBody(emu: Emulator, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     kubernetesHost: emu.kubernetes.host,
@@ -100,7 +110,7 @@ export function attachBody(emu: Emulator, overrides: Record<string, unknown> = {
     tokenReviewerJwt: emu.kubernetes.tokenReviewerJwt,
     allowedNamespaces: 'default,production',
     allowedNames: 'infisical-auth',
-    allowedAudience: 'infisical',
+    allowedAudience: defaultAllowedAudience(emu),
     accessTokenTTL: 3600,
     accessTokenMaxTTL: 7200,
     ...overrides,
@@ -132,7 +142,7 @@ export function login(emu: Emulator, identityId: string, jwt: string, headers: R
   return infisical(emu, 'POST', '/api/v1/auth/kubernetes-auth/login', { body: { identityId, jwt }, headers });
 }
 
-export async function accessToken(emu: Emulator, identityId: string, jwt = emu.kubernetes.issueToken()): Promise<string> {
+export async function accessToken(emu: Emulator, identityId: string, jwt = loginJwt(emu)): Promise<string> {
   const res = await login(emu, identityId, jwt);
   if (res.status !== 200) throw new Error(`login: ${res.status} ${res.text}`);
   return res.body.accessToken as string;

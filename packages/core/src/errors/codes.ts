@@ -43,7 +43,7 @@ export const errorCatalog = {
   },
   AUDIENCE_MISMATCH: {
     when: "The token's audience is not the auth method's allowedAudience.",
-    hint: "Set the projected volume's `audience` to the auth method's allowedAudience (default here: infisical), or change allowedAudience to match.",
+    hint: "Set the projected volume's `audience` to the auth method's allowedAudience, or change allowedAudience to match. On a server from 2024 (its TokenReview names no audience), mount a token for the API server's own audience and leave allowedAudience empty.",
     permanent: true,
   },
   TOKEN_REVIEW_FAILED: {

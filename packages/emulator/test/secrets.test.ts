@@ -166,8 +166,10 @@ describe('Routes: POST | PATCH | DELETE /api/v4/secrets/:secretName', () => {
     // The create schema trims the value and the comment.
     expect(created.body.secret).toMatchObject({ secretKey: 'NEW_KEY', secretValue: 'spaced', secretComment: 'c', version: 1, environment: 'staging' });
     expect((await write('POST', 'NEW_KEY', { secretValue: 'x' })).body).toMatchObject({ statusCode: 400 });
+    // The answer echoes the request: no secretComment sent, so "" (the stored comment stays 'c').
     const updated = await write('PATCH', 'NEW_KEY', { secretValue: 'two' });
-    expect(updated.body.secret).toMatchObject({ secretValue: 'two', version: 2, secretComment: 'c' });
+    expect(updated.body.secret).toMatchObject({ secretValue: 'two', version: 2, secretComment: '' });
+    expect((await infisical(emu, 'GET', `/api/v4/secrets/NEW_KEY?projectId=${app.projectId}&environment=staging`, { token: emu.admin.accessToken })).body.secret).toMatchObject({ secretValue: 'two', secretComment: 'c' });
     expect((await write('DELETE', 'NEW_KEY', {})).status).toBe(200);
     expect((await write('PATCH', 'NEW_KEY', { secretValue: 'x' })).body).toMatchObject({ statusCode: 404 });
   });

@@ -80,6 +80,8 @@ export interface TagRecord {
 export interface FolderRecord {
   id: string;
   name: string;
+  /** What `POST /api/v1/folders` was given (current servers store it; null for folders made on the way). */
+  description: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -144,7 +146,7 @@ export class InfisicalState {
         const at = this.folderKey(projectId, environment, `/${segments.slice(0, i).join('/')}`);
         if (this.folders.has(at)) continue;
         this.folders.set(at, new Map());
-        this.folderRecords.set(at, { id: randomUUID(), name: i === 0 ? 'root' : segments[i - 1]!, createdAt: now, updatedAt: now });
+        this.folderRecords.set(at, { id: randomUUID(), name: i === 0 ? 'root' : segments[i - 1]!, description: null, createdAt: now, updatedAt: now });
       }
       folder = this.folders.get(key);
     }

@@ -42,6 +42,17 @@ export function resolveProject(ctx: InfisicalContext, id: string | null | undefi
   fail(404, `Project with slug '${slug}' not found`, 'NotFound');
 }
 
+/** The bridge service's 404 for a write to a folder that does not exist (each generation's own text). */
+const folderNotFound = (ctx: InfisicalContext, path: string, environment: string): string =>
+  ctx.options.generation === 'current' ? `Folder with path '${path}' in environment with slug '${environment}' not found` : 'Folder not found for the given environment slug & secret path';
+
+/**
+ * The bridge service's 404 for a missing name: `deleteSecret` says "Secret not found" in both generations; a current
+ * `updateSecret` names the secret without quotes (the quoted text is the single read's), a 2024 one did not name it.
+ */
+const secretNotFound = (ctx: InfisicalContext, kind: 'update' | 'delete', key: string): string =>
+  kind === 'update' && ctx.options.generation === 'current' ? `Secret with name ${key} not found` : 'Secret not found';
+
 /** Trims as the create and update schemas do, keeping one trailing newline when the value had one. */
 const trimValue = (value: string): string => (value.at(-1) === '\n' ? `${value.trim()}\n` : value.trim());
 
@@ -222,9 +233,11 @@ export function registerSecretRoutes(router: Router, ctx: InfisicalContext, writ
     requireProjectAccess(ctx, caller, projectId, true);
     requireValidPath(secretPath);
     const key = req.params.secretName!;
-    const existing = ctx.state.folder(projectId, environment!, secretPath)?.get(key);
+    const folder = ctx.state.folder(projectId, environment!, secretPath);
+    if (kind !== 'create' && !folder) fail(404, folderNotFound(ctx, secretPath, environment!), 'NotFound');
+    const existing = folder?.get(key);
     if (kind === 'create' && existing) fail(400, 'Secret already exist', 'BadRequest');
-    if (kind !== 'create' && !existing) fail(404, `Secret with name '${key}' not found`, 'NotFound');
+    if (kind !== 'create' && !existing) fail(404, secretNotFound(ctx, kind, key), 'NotFound');
     if (kind === 'delete') {
       write.delete({ projectId, environment: environment!, secretPath, key });
       return { status: 200, body: { secret: item(ctx, projectId, environment!, secretPath, existing!, existing!.value, false) } };
@@ -238,18 +251,22 @@ export function registerSecretRoutes(router: Router, ctx: InfisicalContext, writ
       if (ctx.state.folder(projectId, environment!, secretPath)?.has(newName)) fail(400, 'Secret with the new name already exist', 'BadRequest');
       write.delete({ projectId, environment: environment!, secretPath, key });
     }
+    const value = rawValue === undefined || rawValue === null ? undefined : trimValue(rawValue);
     const saved = write.set({
       projectId,
       environment: environment!,
       secretPath,
       key: newName || key,
-      value: rawValue === undefined || rawValue === null ? existing!.value : trimValue(rawValue),
+      value: value ?? existing!.value,
       comment: comment ?? existing?.comment ?? '',
       ...(tags ? { tags } : {}),
       ...(skipMultilineEncoding !== undefined ? { skipMultilineEncoding } : {}),
       ...(newName && newName !== key && existing ? { carry: existing } : {}),
     });
-    return { status: 200, body: { secret: item(ctx, projectId, environment!, secretPath, saved, saved.value, false) } };
+    if (kind === 'create') return { status: 200, body: { secret: item(ctx, projectId, environment!, secretPath, saved, saved.value, false) } };
+    // Both generations' updateSecret reshape the answer from the request (`inputSecret.secretValue || ""`, the same
+    // for the comment), not from the stored row: a rename alone answers "" for both while the stored ones stay.
+    return { status: 200, body: { secret: item(ctx, projectId, environment!, secretPath, { ...saved, comment: comment || '' }, value || '', false) } };
   };
 
   if (ctx.options.generation === 'current') {

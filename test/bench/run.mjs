@@ -14,6 +14,7 @@ import { infisical } from '@infisical-k8s/express';
 import { InfisicalClient } from 'node-infisical';
 import { expressPair, fastifyPair, nestPair } from './servers.mjs';
 import { schemaErrors } from './schema-errors.mjs';
+import { sseFigures } from './sse.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -29,7 +30,7 @@ const round = (n, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
 
 // `pnpm bench -- --only=memory,fleet` runs some sections; all by default.
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const SECTIONS = ['overhead', 'naive', 'coldstart', 'reads', 'latency', 'memory', 'fleet', 'schemaerrors'];
+const SECTIONS = ['overhead', 'naive', 'coldstart', 'reads', 'latency', 'memory', 'fleet', 'schemaerrors', 'sse'];
 for (const name of only ?? []) if (!SECTIONS.includes(name)) throw new Error(`--only: unknown section "${name}" (one of ${SECTIONS.join(', ')})`);
 const want = (section) => !only || only.includes(section);
 
@@ -356,6 +357,12 @@ try {
     results.schemaErrors = await schemaErrors({ root, quick });
     log(`8. schema errors: ${JSON.stringify(results.schemaErrors)}`);
   }
+
+  // 9. A hostile event stream (an endless line; a million empty data lines): bounded heap, no long stall, a typed error.
+  if (want('sse')) {
+    results.sse = await sseFigures();
+    log(`9. sse: ${JSON.stringify(results.sse)}`);
+  }
 } finally {
   loader.kill();
   await emu.close();
@@ -386,6 +393,7 @@ const rows = [
   r.fleet && ['fleet, first minute: busiest second', `${r.fleet.firstMinuteMaxPerSecond}`],
   r.fleet && ['fleet: polls answered 304 Not Modified (a value changes every 10 min)', `${Math.round(r.fleet.notModifiedShare * 1000) / 10} %`],
   r.schemaErrors && ['CONFIG_INVALID for 20,000 failing keys', `${r.schemaErrors.medianMs[20000]} ms (${r.schemaErrors.nsPerKeyAt20000} ns/key; 20k vs 5k keys: ${r.schemaErrors.growth20000Over5000}x, linear = 4x)`],
+  ...Object.entries(r.sse ?? {}).map(([k, v]) => [`event stream, ${k}: peak heap / longest stall`, `${v.peakHeapUsedMiB} MiB / ${v.longestStallMs} ms (${v.error.split(':')[0]})`]),
 ].filter(Boolean);
 console.log(`\n${'figure'.padEnd(56)} value`);
 for (const [k, v] of rows) console.log(`${k.padEnd(56)} ${v}`);

@@ -9,7 +9,7 @@ import {
   type InfisicalConfigOptions,
 } from '@infisical-k8s/core';
 import { sendUnavailable } from './problem.js';
-import { exposeOnRequest } from './request-accessors.js';
+import { exposeOnRequest, type RequestSecrets } from './request-accessors.js';
 
 /** Core's options, plus how requests behave before the first snapshot. */
 export interface InfisicalMiddlewareOptions<S extends StandardSchemaV1 | undefined = undefined> extends InfisicalConfigOptions<S> {
@@ -41,8 +41,16 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
   return value;
 }
 
+/** `req.secrets` and `req.infisical` for this request: prototype accessors where Express shaped it, else own properties. */
+function attach(req: Request, entry: RequestSecrets): void {
+  if (exposeOnRequest(req, entry)) return;
+  (req as unknown as { secrets: unknown }).secrets = entry.snapshot;
+  (req as unknown as { infisical: unknown }).infisical = entry.config;
+}
+
 /**
- * Express middleware that puts your typed Infisical secrets on `req.secrets` (and `res.locals.secrets`).
+ * Express middleware that puts your typed Infisical secrets on `req.secrets`, and never on `res.locals`, which
+ * every view receives.
  * Options are validated now (throws `OPTIONS_INVALID`), and loading starts at once.
  *
  * @example
@@ -61,14 +69,11 @@ export function infisical<S extends StandardSchemaV1 | undefined = undefined>(op
   config.ready().catch(() => undefined);
 
   type T = ConfigOutput<S>;
-  // The hot path reads one variable: building `config.status` per request costs throughput.
-  let current: T | undefined;
-  config.snapshot$.subscribe({ next: (snapshot) => (current = snapshot), complete: () => (current = undefined) });
-  const attach = (req: Request, res: Response, snapshot: T) => {
-    if (exposeOnRequest(req, res, snapshot, config)) return;
-    (req as unknown as { secrets: T }).secrets = snapshot;
-    (req as unknown as { infisical: InfisicalConfig<T> }).infisical = config;
-  };
+  // The hot path reads one variable: building `config.status` per request costs throughput. One entry per
+  // snapshot, so a request costs no allocation.
+  let current: RequestSecrets | undefined;
+  const entryFor = (snapshot: T): RequestSecrets => (current?.snapshot === snapshot ? current : { snapshot, config });
+  config.snapshot$.subscribe({ next: (snapshot) => (current = entryFor(snapshot)), complete: () => (current = undefined) });
 
   const firstSnapshot = (): Promise<T> =>
     new Promise<T>((resolve, reject) => {
@@ -88,13 +93,13 @@ export function infisical<S extends StandardSchemaV1 | undefined = undefined>(op
 
   const middleware = function infisicalSecrets(req: Request, res: Response, next: NextFunction): void {
     if (current !== undefined) {
-      attach(req, res, current);
+      attach(req, current);
       next();
       return;
     }
     firstSnapshot().then(
       (snapshot) => {
-        attach(req, res, snapshot);
+        attach(req, entryFor(snapshot));
         next();
       },
       (error: unknown) => sendUnavailable(res, retryAfter, isInfisicalK8sError(error) ? error : undefined),

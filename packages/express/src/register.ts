@@ -25,8 +25,5 @@ declare global {
       /** The live config behind `req.secrets`. */
       infisical: InfisicalConfig<RegisteredSecrets>;
     }
-    interface Locals {
-      secrets: RegisteredSecrets;
-    }
   }
 }

@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import type { Server } from 'node:http';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import express from 'express';
 import express4 from 'express4';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
@@ -47,7 +49,7 @@ async function setupOn(extra: Parameters<typeof infisical<typeof schema>>[0] = {
   web.get('/ready', secrets.readiness);
   web.get('/', (req, res) => {
     const s = secrets.secretsOf(req);
-    res.json({ greeting: s.GREETING, port: s.PORT, fromLocals: (res.locals.secrets as { GREETING: string }).GREETING });
+    res.json({ greeting: s.GREETING, port: s.PORT });
   });
   return { secrets, url: await listen(web) };
 }
@@ -59,11 +61,11 @@ describe.each([
 ] as const)('Function: infisical on %s', (_major, createApp) => {
   const setup = (extra: Parameters<typeof setupOn>[0] = {}) => setupOn(extra, createApp);
 
-  it('puts the typed snapshot on req.secrets and res.locals', async () => {
+  it('puts the typed snapshot on req.secrets', async () => {
     const { secrets, url } = await setup();
     await secrets.ready();
     const body = await (await fetch(url)).json();
-    expect(body).toEqual({ greeting: 'hello', port: 8080, fromLocals: 'hello' });
+    expect(body).toEqual({ greeting: 'hello', port: 8080 });
     expectTypeOf(secrets.secretsOf).returns.toEqualTypeOf<{ GREETING: string; PORT: number }>();
   });
 
@@ -135,7 +137,45 @@ describe.each([
     await new Promise<void>((resolve) => secrets(req, res, () => resolve()));
     expect(req.secrets).toEqual({ GREETING: 'hello', PORT: 8080 });
     expect(req.infisical).toBe(secrets.config);
-    expect(res.locals.secrets).toBe(req.secrets);
+    expect(Reflect.ownKeys(res.locals)).toEqual([]);
+  });
+
+  it('keeps the snapshot out of res.locals and out of every view', async () => {
+    const { secrets } = await setup();
+    await secrets.ready();
+    const views = await mkdtemp(join(tmpdir(), 'infisical-views-'));
+    await writeFile(join(views, 'page.dump'), 'the engine ignores it');
+    const web = createApp();
+    // A view engine whose templates print their whole context, hidden and symbol-keyed properties and getters included.
+    web.engine('dump', (_path: string, context: object, done: (error: unknown, html?: string) => void) =>
+      done(null, inspect(context, { depth: 10, showHidden: true, getters: true })),
+    );
+    web.set('views', views);
+    web.set('view engine', 'dump');
+    web.use(secrets);
+    const seen: { greeting?: string; localKeys?: Array<string | symbol>; locals?: string } = {};
+    web.get('/page', (req, res) => {
+      seen.greeting = (req.secrets as { GREETING: string }).GREETING;
+      seen.localKeys = Reflect.ownKeys(res.locals);
+      seen.locals = inspect(res.locals, { depth: 10, showHidden: true, getters: true });
+      res.render('page', { title: 'a page' });
+    });
+    const other = web.listen(0, '127.0.0.1');
+    await new Promise((r) => other.once('listening', r));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(other.address() as AddressInfo).port}/page`);
+      const html = await res.text();
+      expect(res.status).toBe(200);
+      expect(html).toContain('a page');
+      expect(seen.greeting).toBe('hello');
+      expect(html).not.toContain('hello');
+      expect(seen.localKeys).toEqual([]);
+      expect(seen.locals).not.toContain('hello');
+    } finally {
+      other.close();
+      other.closeAllConnections();
+      await rm(views, { recursive: true, force: true });
+    }
   });
 
   it('validates options synchronously', () => {

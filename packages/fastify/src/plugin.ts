@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fas
 import fp from 'fastify-plugin';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { createInfisicalConfig, InfisicalK8sError, type InfisicalConfig, type InfisicalConfigOptions, type InfisicalLogger } from '@infisical-k8s/core';
+import { bootDeadline, FASTIFY_PLUGIN_TIMEOUT_MS } from './boot-deadline.js';
 import type { RegisteredSecrets } from './register.js';
 
 /** Core's options, plus a readiness route. */
@@ -12,9 +13,6 @@ export interface InfisicalPluginOptions<S extends StandardSchemaV1 | undefined =
    */
   readinessRoute?: string;
 }
-
-/** Fastify's default `pluginTimeout`; the boot deadline stays under it so users see our error, not FST_ERR_PLUGIN_TIMEOUT. */
-const FASTIFY_PLUGIN_TIMEOUT_MS = 10_000;
 
 function fastifyLogger(log: FastifyBaseLogger): InfisicalLogger {
   return {
@@ -31,12 +29,15 @@ const plugin: FastifyPluginAsync<InfisicalPluginOptions> = async (app: FastifyIn
     throw new InfisicalK8sError('OPTIONS_INVALID', `readinessRoute must be a path starting with "/", got ${String(readinessRoute)}`);
   }
   const pluginTimeout = (app.initialConfig as { pluginTimeout?: number }).pluginTimeout ?? FASTIFY_PLUGIN_TIMEOUT_MS;
-  const config = createInfisicalConfig({
-    logger: fastifyLogger(app.log),
-    // Leave a margin under pluginTimeout (0 = no timeout) for the rest of the boot.
-    readyTimeoutMs: pluginTimeout > 0 ? Math.max(1_000, pluginTimeout - 2_000) : 30_000,
-    ...coreOptions,
-  } as InfisicalConfigOptions);
+  const deadline = bootDeadline(pluginTimeout, coreOptions.readyTimeoutMs);
+  const logger = coreOptions.logger ?? fastifyLogger(app.log);
+  if (deadline.capped) {
+    // A logger that is not one is core's to reject; this line goes to Fastify's then.
+    (typeof logger.warn === 'function' ? logger : fastifyLogger(app.log)).warn(
+      `readyTimeoutMs ${String(coreOptions.readyTimeoutMs)} is longer than Fastify's pluginTimeout (${pluginTimeout} ms) allows; waiting ${String(deadline.readyTimeoutMs)} ms instead. Raise pluginTimeout to wait longer.`,
+    );
+  }
+  const config = createInfisicalConfig({ ...coreOptions, logger, readyTimeoutMs: deadline.readyTimeoutMs } as InfisicalConfigOptions);
 
   // The snapshot's type is whatever the app registered (see Register); the schema guarantees it at run time.
   const live = config as unknown as InfisicalConfig<RegisteredSecrets>;
@@ -55,7 +56,10 @@ const plugin: FastifyPluginAsync<InfisicalPluginOptions> = async (app: FastifyIn
   try {
     await config.ready();
   } catch (error) {
-    await config.close();
+    // Core's typed error (code, hint) is what the app's ready() rejects with. Rejecting now, while closing goes on
+    // in the background (its synchronous start already stops every retry), keeps this rejection ahead of
+    // Fastify's pluginTimeout even when the event loop was too busy to run either timer on time.
+    config.close().catch(() => undefined);
     throw error;
   }
 };
@@ -63,7 +67,8 @@ const plugin: FastifyPluginAsync<InfisicalPluginOptions> = async (app: FastifyIn
 /**
  * Loads your typed Infisical secrets before the app starts and keeps them fresh: `app.secrets` and
  * `request.secrets` always return the latest validated snapshot. `app.ready()` rejects with the typed
- * error (code + fix) when login or validation fails.
+ * error (code + fix) when login or validation fails, before Fastify's `pluginTimeout` (a longer
+ * `readyTimeoutMs` is lowered to fit, with a warning).
  *
  * @example
  * await app.register(infisicalPlugin, { schema, readinessRoute: '/ready' });

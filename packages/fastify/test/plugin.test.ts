@@ -110,6 +110,52 @@ describe('Plugin: infisicalPlugin', () => {
     expect(patient.secrets.GREETING).toBe('x');
   }, 20_000);
 
+  it('rejects registration with core\'s typed error (code and hint) when the first load is refused, not a timeout', async () => {
+    emu = await startEmulator();
+    app = await provision(emu, { secrets: { GREETING: 'x', PORT: '1' } });
+    const refused = Fastify({ logger: false });
+    server = refused;
+    refused.register(infisicalPlugin, {
+      siteUrl: emu.infisicalUrl,
+      // An identity Infisical has no Kubernetes Auth for: a refusal retrying cannot fix.
+      kubernetesAuth: { identityId: 'a0000000-0000-4000-8000-000000000000', tokenPath: app.projected.path },
+      secrets: { projectId: app.projectId, environment: 'prod' },
+      initialRetries: 1,
+      push: false,
+      logger: { warn: () => undefined, error: () => undefined },
+    });
+    const error = (await refused.ready().then(() => undefined, (e: unknown) => e)) as InfisicalK8sError;
+    expect(error).toBeInstanceOf(InfisicalK8sError);
+    expect(error.code).toBe('IDENTITY_NOT_FOUND');
+    expect(error.hint).toMatch(/identityId/);
+    expect((error as { code: string }).code).not.toBe('FST_ERR_PLUGIN_TIMEOUT');
+  });
+
+  it('lowers a readyTimeoutMs longer than pluginTimeout, so the app sees the cause rather than FST_ERR_PLUGIN_TIMEOUT', async () => {
+    emu = await startEmulator();
+    app = await provision(emu, { secrets: { GREETING: 'x', PORT: '1' } });
+    emu.faults.inject({ route: 'GET /api/v4/secrets', status: 503 });
+    const warnings: string[] = [];
+    const patient = Fastify({ logger: false, pluginTimeout: 2_000 });
+    server = patient;
+    patient.register(infisicalPlugin, {
+      siteUrl: emu.infisicalUrl,
+      kubernetesAuth: { identityId: app.identityId, tokenPath: app.projected.path },
+      secrets: { projectId: app.projectId, environment: 'prod' },
+      readyTimeoutMs: 60_000,
+      initialRetries: 1000,
+      backoff: { initialMs: 50, maxMs: 100 },
+      push: false,
+      logger: { warn: (message) => void warnings.push(message), error: () => undefined },
+    });
+    const error = (await patient.ready().then(() => undefined, (e: unknown) => e)) as InfisicalK8sError;
+    expect((error as { code: string }).code).not.toBe('FST_ERR_PLUGIN_TIMEOUT');
+    expect(error).toBeInstanceOf(InfisicalK8sError);
+    expect(error.code).toBe('SERVER_ERROR');
+    expect(error.hint).toBeTruthy();
+    expect(warnings.filter((line) => line.includes('pluginTimeout'))).toHaveLength(1);
+  });
+
   it('rejects a bad readinessRoute up front', async () => {
     const fastify = Fastify({ logger: false });
     server = fastify;

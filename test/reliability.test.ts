@@ -78,6 +78,8 @@ async function build(o: { emulator?: StartEmulatorOptions; provision?: Provision
     backoff: BACKOFF,
     // The client's default timeout (10 s): a healthy loopback request on a busy machine stays far inside it.
     client: { retry: false },
+    // The 2026-11-29 cap: the oversized rows send 11 MiB, over it (core's default, 48 MiB, would take them in).
+    maxResponseBytes: 10 * 1024 * 1024,
     logger: { warn: (m) => void logs.push(m), error: (m) => void logs.push(m) },
     ...o.config,
   });
@@ -128,9 +130,9 @@ const faults: FaultRow[] = [
   ['429 with Retry-After', { status: 429, retryAfter: 30 }, 'RATE_LIMITED'],
   ['a hang past the timeout', { hang: true }, 'INFISICAL_UNREACHABLE'],
   ['a connection reset', { reset: true }, 'INFISICAL_UNREACHABLE'],
-  ['a malformed JSON body', { malformed: true }, 'SERVER_ERROR'],
+  ['a malformed JSON body', { malformed: true }, 'BAD_RESPONSE'],
   ['an HTML error page', { html: true }, 'SERVER_ERROR'],
-  ['an oversized body', { oversized: 11 * 1024 * 1024 }, 'SERVER_ERROR'],
+  ['an oversized body', { oversized: 11 * 1024 * 1024 }, 'RESPONSE_TOO_LARGE'],
 ];
 
 /** Kubernetes-side faults: what the API server can do to Infisical's TokenReview call, and the code each becomes. */

@@ -16,7 +16,7 @@ import { SecretEvents } from './infisical/secret-events.js';
 import type { InfisicalContext } from './infisical/context.js';
 import { registerLoginRoutes } from './infisical/routes/login.js';
 import { registerAdminRoutes, createProject } from './infisical/routes/admin.js';
-import { registerSecretRoutes, SecretWriter } from './infisical/routes/secrets.js';
+import { registerSecretRoutes, SecretWriter, type SetSecretOptions } from './infisical/routes/secrets.js';
 import { registerEventRoutes } from './infisical/routes/events.js';
 import { registerFolderRoutes } from './infisical/routes/folders.js';
 
@@ -134,16 +134,7 @@ export interface Emulator {
   createProject(options?: { name?: string; environments?: string[] }): { id: string; slug: string };
   addIdentityToProject(projectId: string, identityId: string, role?: string): void;
   /** Creates or updates a secret (a new version); `tags` are slugs (created on first use), `metadata` key/value pairs. */
-  setSecret(secret: {
-    projectId: string;
-    environment: string;
-    secretPath?: string;
-    key: string;
-    value: string;
-    comment?: string;
-    tags?: string[];
-    metadata?: Record<string, string>;
-  }): { version: number };
+  setSecret(secret: SetSecretOptions): { version: number };
   setSecrets(projectId: string, environment: string, values: Record<string, string>, secretPath?: string): void;
   deleteSecret(secret: { projectId: string; environment: string; secretPath?: string; key: string }): void;
   addImport(spec: { projectId: string; environment: string; secretPath?: string; importEnvironment: string; importPath: string }): void;

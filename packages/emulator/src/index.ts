@@ -3,5 +3,6 @@ export type { EmulatorClock } from './clock.js';
 export type { IssueTokenOptions } from './kubernetes/issuer.js';
 export type { ProjectedToken } from './kubernetes/projected-token.js';
 export type { FaultSpec } from './http/faults.js';
+export type { SetSecretOptions } from './infisical/routes/secrets.js';
 export { provision, type ProvisionOptions, type Provisioned } from './provision.js';
 export { EmulatorError, type EmulatorErrorCode } from './errors.js';

@@ -283,8 +283,8 @@ export function registerSecretRoutes(router: Router, ctx: InfisicalContext, writ
   router.on('DELETE', '/api/v3/secrets/raw/:secretName', writeRoute('delete', 'v3'));
 }
 
-/** What a write changes; fields left out keep their stored value. */
-export interface SecretChange {
+/** A secret as a test sets it (`emu.setSecret`): `tags` are slugs (created on first use), `metadata` key/value pairs. */
+export interface SetSecretOptions {
   projectId: string;
   environment: string;
   secretPath?: string;
@@ -293,6 +293,10 @@ export interface SecretChange {
   comment?: string;
   tags?: string[];
   metadata?: Record<string, string>;
+}
+
+/** What a write changes; fields left out keep their stored value. */
+export interface SecretChange extends SetSecretOptions {
   skipMultilineEncoding?: boolean;
   /** A renamed secret's record, whose id, history and dates the new name keeps. */
   carry?: SecretRecord;

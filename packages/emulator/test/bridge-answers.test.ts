@@ -2,13 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '@infisical-k8s/emulator';
 import { ManualClock, infisical } from './helpers.js';
 
-/** Registers a test on one generation only: the other generation has its own variant, not a skipped one. */
-function itOn(generation: string, wanted: string): (name: string, fn: () => Promise<void>) => void {
-  return (name, fn) => {
-    if (generation === wanted) it(name, fn);
-  };
-}
-
 const names = (folders: Array<{ name: string }>) => folders.map((f) => f.name);
 
 // What the secret-v2-bridge service and the folder service answer to writes, per server generation: the 404 texts of
@@ -56,7 +49,7 @@ describe.each(['current', '2024'] as const)('generation %s: write answers of the
     expect(valued.body.secret).toMatchObject({ secretValue: 'new', secretComment: '', version: 3 });
   });
 
-  itOn(generation, 'current')('POST /api/v1/folders keeps the description and answers the path; an existing folder is a 400', async () => {
+  it.runIf(generation === 'current')('POST /api/v1/folders keeps the description and answers the path; an existing folder is a 400', async () => {
     const created = await admin('POST', '/api/v1/folders', { workspaceId: projectId, environment: 'prod', path: '/billing', name: 'invoices', description: 'monthly invoices' });
     expect(created.body.folder).toMatchObject({ name: 'invoices', description: 'monthly invoices', path: '/billing/invoices' });
     const listed = await admin('GET', `/api/v1/folders?workspaceId=${projectId}&environment=prod&path=/billing`);
@@ -69,7 +62,7 @@ describe.each(['current', '2024'] as const)('generation %s: write answers of the
     expect(again.body).toMatchObject({ statusCode: 400, error: 'BadRequest', message: "Folder with name 'invoices' already exists in path '/billing'" });
   });
 
-  itOn(generation, 'current')('GET /api/v1/folders?recursive=true lists every folder below, by depth then name, each with its relativePath', async () => {
+  it.runIf(generation === 'current')('GET /api/v1/folders?recursive=true lists every folder below, by depth then name, each with its relativePath', async () => {
     const deep = await admin('GET', `/api/v1/folders?workspaceId=${projectId}&environment=prod&path=/&recursive=true`);
     expect(deep.body.folders.map((f: { name: string; relativePath: string }) => [f.name, f.relativePath])).toEqual([
       ['apps', '/apps'],
@@ -83,7 +76,7 @@ describe.each(['current', '2024'] as const)('generation %s: write answers of the
     expect((await admin('GET', `/api/v1/folders?workspaceId=${projectId}&environment=prod&recursive=yes`)).status).toBe(422);
   });
 
-  itOn(generation, '2024')('a 2024 server answers the folder without description or path, answers an existing one as it is, and knows no recursive', async () => {
+  it.runIf(generation === '2024')('a 2024 server answers the folder without description or path, answers an existing one as it is, and knows no recursive', async () => {
     const created = await admin('POST', '/api/v1/folders', { workspaceId: projectId, environment: 'prod', path: '/billing', name: 'invoices', description: 'monthly invoices' });
     expect(created.body.folder).toMatchObject({ name: 'invoices' });
     expect(created.body.folder).not.toHaveProperty('description');

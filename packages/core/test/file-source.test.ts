@@ -38,9 +38,16 @@ class AtomicDir {
   }
 }
 
+/** Version i of a directory: every value names i, and the key set changes from one version to the next. */
+function version(i: number): Record<string, string> {
+  const payload: Record<string, string> = { A: `v${i}`, B: `v${i}`.repeat(50), C: `v${i}` };
+  if (i % 2 === 0) payload[`EVEN_${i % 4}`] = `v${i}`;
+  return payload;
+}
+
 const open: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
-  for (const item of open.splice(0).reverse()) await item.close();
+  for (const item of open.splice(0).toReversed()) await item.close();
 });
 
 async function filesConfig(payload: Record<string, string>, extra: Record<string, unknown> = {}) {
@@ -98,27 +105,23 @@ describe('files source: a mounted Secret directory', () => {
     await config.ready();
     await files.write({ A: '2' });
     await waitFor(() => config.snapshot.A === '2', 10_000);
+    expect(config.snapshot).toEqual({ A: '2' });
   });
 
   it('never serves half of a swap: every snapshot read during many swaps is exactly one written version', { timeout: 60_000 }, async () => {
-    const version = (i: number) => {
-      const payload: Record<string, string> = { A: `v${i}`, B: `v${i}`.repeat(50), C: `v${i}` };
-      if (i % 2 === 0) payload[`EVEN_${i % 4}`] = `v${i}`;
-      return payload;
-    };
     const { files, config } = await filesConfig(version(0));
     await config.ready();
     const written = [version(0)];
-    let done = false;
+    const state = { done: false };
     const writer = (async () => {
       for (let i = 1; i <= 150; i++) {
         written.push(version(i));
         await files.write(version(i));
       }
-      done = true;
+      state.done = true;
     })();
     const seen: Array<Record<string, string>> = [];
-    while (!done) seen.push({ ...(await config.refresh()) });
+    while (!state.done) seen.push({ ...(await config.refresh()) });
     await writer;
     seen.push({ ...(await config.refresh()) });
     expect(seen.length).toBeGreaterThan(10);

@@ -47,4 +47,33 @@ describe('examples/k8s manifests agree with the library defaults', () => {
       subjects: [{ kind: 'ServiceAccount', name: EMULATOR_DEFAULTS.reviewer, namespace: EMULATOR_DEFAULTS.namespace }],
     });
   });
+
+  it('the Operator variant: an InfisicalSecret with Kubernetes Auth, and a Deployment that mounts its managed Secret as the files source', () => {
+    const [secret] = load('operator/infisical-secret.yaml');
+    expect(secret).toMatchObject({ apiVersion: 'secrets.infisical.com/v1alpha1', kind: 'InfisicalSecret' });
+    const auth = secret!.spec.authentication.kubernetesAuth;
+    expect(auth.identityId).toEqual(expect.any(String));
+    expect(auth.serviceAccountRef).toEqual({ name: EMULATOR_DEFAULTS.name, namespace: EMULATOR_DEFAULTS.namespace });
+    expect(auth.serviceAccountTokenAudiences).toContain(EMULATOR_DEFAULTS.audience);
+    expect(Object.keys(auth.secretsScope).toSorted()).toEqual(['envSlug', 'projectId', 'secretsPath']);
+    const managed = secret!.spec.managedSecretReference;
+    expect(managed.secretNamespace).toBe(secret!.metadata.namespace);
+
+    const deployment = load('operator/deployment.yaml')[0]!;
+    expect(deployment.metadata.namespace).toBe(managed.secretNamespace);
+    const spec = deployment.spec.template.spec;
+    const container = spec.containers[0];
+    const volume = spec.volumes.find((v: Doc) => v.secret?.secretName === managed.secretName);
+    expect(volume).toBeDefined();
+    const mount = container.volumeMounts.find((m: Doc) => m.name === volume.name);
+    // A subPath mount is never updated by the kubelet: the whole volume, read-only, where core reads it.
+    expect(mount).toMatchObject({ readOnly: true });
+    expect(mount.subPath).toBeUndefined();
+    const env = Object.fromEntries(container.env.map((e: Doc) => [e.name, e.value]));
+    expect(env[ENVIRONMENT_VARIABLES.secretsDirectory[0]]).toBe(mount.mountPath);
+    // No pod talks to Infisical: nothing to log in with.
+    for (const name of [...ENVIRONMENT_VARIABLES.identityId, ...ENVIRONMENT_VARIABLES.projectId]) expect(env).not.toHaveProperty(name);
+    expect(spec.volumes.some((v: Doc) => v.projected)).toBe(false);
+    expect(container.readinessProbe.httpGet.path).toBe('/ready');
+  });
 });

@@ -168,6 +168,15 @@ describe('files source: a mounted Secret directory', () => {
     expect(config.snapshot).toEqual({ PLAIN: 'p' });
   });
 
+  it('reads INFISICAL_SECRETS_DIR when the secrets option is absent: the same app code, only the env differs', async () => {
+    const files = await AtomicDir.create();
+    open.push({ close: () => files.remove() });
+    await files.write({ GREETING: 'from-the-operator' });
+    const config = createInfisicalConfig({ env: { INFISICAL_SECRETS_DIR: files.dir }, clock: new ManualClock(), logger: captureLogger() });
+    open.push(config);
+    expect(await config.ready()).toEqual({ GREETING: 'from-the-operator' });
+  });
+
   it('validates the option: an absolute path, and not mixed with Infisical fields in one source', () => {
     expect(() => createInfisicalConfig({ secrets: { files: 'etc/app' }, env: {} })).toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID', message: expect.stringContaining('absolute') }));
     expect(() => createInfisicalConfig({ secrets: { files: '/etc/app', projectId: 'p' } as never, env: {} })).toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID', message: expect.stringContaining('projectId') }));

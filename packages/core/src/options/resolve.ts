@@ -40,6 +40,8 @@ export const ENVIRONMENT_VARIABLES = {
   environment: ['INFISICAL_ENVIRONMENT'],
   secretPath: ['INFISICAL_SECRET_PATH'],
   caPath: ['INFISICAL_CA_PATH'],
+  /** With no `secrets` option: read this mounted directory ({ files }) instead of calling Infisical. */
+  secretsDirectory: ['INFISICAL_SECRETS_DIR'],
 } as const;
 
 /**
@@ -269,7 +271,10 @@ export function resolveOptions(input: unknown, envInput: unknown = process.env):
   }
 
   const single = !Array.isArray(options.secrets);
-  const list: unknown[] = options.secrets === undefined ? [{}] : single ? [options.secrets] : (options.secrets as unknown[]);
+  // The same image serves per-pod fetching and an Operator-managed Secret: only the Deployment's env differs.
+  const directory = fromEnv(env, ENVIRONMENT_VARIABLES.secretsDirectory);
+  const fallback = directory ? { files: directory } : {};
+  const list: unknown[] = options.secrets === undefined ? [fallback] : single ? [options.secrets] : (options.secrets as unknown[]);
   if (list.length === 0) invalid('secrets must name at least one source { projectId, environment, secretPath } or { files }');
   const sources = list.map((source, index) => resolveSource(source, env, index, single));
 

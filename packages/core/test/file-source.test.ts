@@ -177,6 +177,15 @@ describe('files source: a mounted Secret directory', () => {
     expect(await config.ready()).toEqual({ GREETING: 'from-the-operator' });
   });
 
+  it('treats a ..data link to a missing folder as a broken mount, not as an emptied Secret', async () => {
+    const { files, config } = await filesConfig({ A: '1' });
+    await config.ready();
+    const target = await readlink(join(files.dir, '..data'));
+    await rm(join(files.dir, target), { recursive: true });
+    await expect(config.refresh()).rejects.toMatchObject({ code: 'SECRETS_DIR_UNREADABLE', message: expect.stringContaining('..data') });
+    expect(config.snapshot).toEqual({ A: '1' });
+  });
+
   it('validates the option: an absolute path, and not mixed with Infisical fields in one source', () => {
     expect(() => createInfisicalConfig({ secrets: { files: 'etc/app' }, env: {} })).toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID', message: expect.stringContaining('absolute') }));
     expect(() => createInfisicalConfig({ secrets: { files: '/etc/app', projectId: 'p' } as never, env: {} })).toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID', message: expect.stringContaining('projectId') }));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants, watch, type FSWatcher } from 'node:fs';
-import { open, readdir, realpath } from 'node:fs/promises';
+import { lstat, open, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock, type Clock, type ClockTimer } from '../clock/clock.js';
 import { InfisicalK8sError } from '../errors/error.js';
@@ -87,6 +87,9 @@ async function currentFolder(directory: string): Promise<{ base: string; swappab
     return { base: await realpath(join(directory, '..data')), swappable: true };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    // A `..data` link whose folder is gone is a swap under way (or a broken mount), never a plain directory: its
+    // per-key links would dangle too, and the read would look like an emptied Secret.
+    if (code === 'ENOENT' && (await lstat(join(directory, '..data')).catch(() => undefined))) throw new Swapped();
     if (code === 'ENOENT' || code === 'ENOTDIR') return { base: directory, swappable: false };
     throw unreadable(directory, `cannot be read (${code ?? 'error'}): mount the Secret or CSI volume there, or fix secrets.files`, error);
   }
@@ -136,7 +139,7 @@ export async function readSecretsDirectory(directory: string, options: { signal?
         return await readOnce(directory);
       } catch (error) {
         if (!(error instanceof Swapped)) throw error;
-        if (attempt + 1 >= MAX_ATTEMPTS) throw unreadable(directory, `changed ${MAX_ATTEMPTS} times during one read`);
+        if (attempt + 1 >= MAX_ATTEMPTS) throw unreadable(directory, `changed under ${MAX_ATTEMPTS} reads in a row, or its ..data link points to a missing folder`);
       }
     }
   })();

@@ -195,6 +195,6 @@ describe('Class: InfisicalK8sError (mapped from what Infisical and Kubernetes an
       expect(entry.when.length).toBeGreaterThan(10);
       expect(entry.hint.length).toBeGreaterThan(10);
     }
-    expect(Object.keys(errorCatalog)).toHaveLength(23);
+    expect(Object.keys(errorCatalog)).toHaveLength(24);
   });
 });

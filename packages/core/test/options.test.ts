@@ -47,6 +47,7 @@ describe('Function: resolveOptions (through createInfisicalConfig)', () => {
       'INFISICAL_ENVIRONMENT',
       'INFISICAL_SECRET_PATH',
       'INFISICAL_CA_PATH',
+      'INFISICAL_SECRETS_DIR',
     ]);
   });
 

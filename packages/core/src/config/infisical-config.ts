@@ -101,8 +101,9 @@ class Engine<T> implements InfisicalConfig<T> {
         onError: (error) => this.#report(error),
       },
     );
-    this.#sources = new SecretSources(this.#client, options.sources);
-    this.#push = options.push
+    // A changed directory is refetched at once (the check compared it with what is served, so this is a real change).
+    this.#sources = new SecretSources(this.#client, options.sources, { clock: options.clock, logger: options.logger, onChange: () => this.#trigger('files') });
+    this.#push = options.push && this.#sources.callsInfisical
       ? new PushSubscription(
           this.#client,
           this.#tokens,
@@ -130,7 +131,9 @@ class Engine<T> implements InfisicalConfig<T> {
     }
     if (options.clock instanceof ManualClock) this.#detachIdle = options.clock.onIdle(() => this.#idle());
     this.#track(this.#refresh('initial').catch(() => undefined));
-    this.#tokenFile.start();
+    // Directories only: no login, so no token file to watch (it may not even be mounted).
+    if (this.#sources.callsInfisical) this.#tokenFile.start();
+    this.#sources.startWatching();
     this.#push?.watch(this.#sources.watchedLocations());
   }
 
@@ -138,6 +141,7 @@ class Engine<T> implements InfisicalConfig<T> {
   async #idle(): Promise<void> {
     for (let i = 0; i < 20; i++) {
       await this.#tokenFile.idle();
+      await this.#sources.idle();
       await this.#tokens.idle();
       await this.#push?.idle();
       await Promise.allSettled(this.#busy);
@@ -291,6 +295,13 @@ class Engine<T> implements InfisicalConfig<T> {
    */
   #warnAbout(fetched: FetchedSource[]): void {
     for (const { source, result } of fetched) {
+      if (source.kind === 'files') {
+        if (!this.#loadedSources.has(source.key) && result.count === 0) {
+          this.#o.logger.warn(`no secrets in the directory ${source.directory}: check that the Secret is mounted there and holds keys (secrets.files).`);
+        }
+        this.#loadedSources.add(source.key);
+        continue;
+      }
       const where = `environment '${source.environment}', path '${source.secretPath}' of project '${source.projectId}'`;
       if (!this.#loadedSources.has(source.key)) {
         this.#loadedSources.add(source.key);
@@ -410,6 +421,7 @@ class Engine<T> implements InfisicalConfig<T> {
     this.#closed = true;
     for (const timer of [this.#pollTimer, this.#retryTimer, this.#debounce]) if (timer) this.#o.clock.clearTimeout(timer);
     this.#tokenFile.close();
+    this.#sources.close();
     // Before anything below is awaited: a login stuck reading the token file (a FIFO, a hung volume) gives up now.
     this.#tokens.stop();
     this.#push?.stop();

@@ -15,12 +15,13 @@ export type ConfigOutput<S> = S extends StandardSchemaV1 ? StandardSchemaV1.Infe
 /**
  * Why a refresh ran: `initial` (start-up), `interval` (polling), `token` (a new login), `token-file` (the kubelet
  * rotated the service-account token), `push` (a change event), `manual` (`refresh()`), `reconnect` (the event
- * stream came back; events are not replayed), `retry` (backoff after a failure).
+ * stream came back; events are not replayed), `retry` (backoff after a failure), `files` (a
+ * mounted secrets directory changed).
  *
  * @example
  * config.changes$.subscribe(({ reason }) => reason === 'push' && console.log('pushed change'));
  */
-export type RefreshReason = 'initial' | 'interval' | 'token' | 'token-file' | 'push' | 'manual' | 'reconnect' | 'retry';
+export type RefreshReason = 'initial' | 'interval' | 'token' | 'token-file' | 'push' | 'manual' | 'reconnect' | 'retry' | 'files';
 
 /**
  * A new snapshot, published only when a raw value really changed.

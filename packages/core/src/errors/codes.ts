@@ -101,6 +101,11 @@ export const errorCatalog = {
     hint: 'Raise the maxResponseBytes option, or split the folder into several sources.',
     permanent: true,
   },
+  SECRETS_DIR_UNREADABLE: {
+    when: 'The `files` source\'s directory is missing or unreadable, holds more than 4096 files, has a file over 1 MiB, or did not answer within 5 s.',
+    hint: 'Mount the Secret the Infisical Operator manages (or the CSI volume) at the path in secrets.files, read-only, and keep each key under 1 MiB. The last good snapshot is served meanwhile.',
+    permanent: false,
+  },
   CONFIG_INVALID: {
     when: 'The fetched secrets do not pass the schema.',
     hint: 'Fix the listed keys in Infisical (values are never shown), or relax the schema.',

@@ -40,6 +40,8 @@ export const ENVIRONMENT_VARIABLES = {
   environment: ['INFISICAL_ENVIRONMENT'],
   secretPath: ['INFISICAL_SECRET_PATH'],
   caPath: ['INFISICAL_CA_PATH'],
+  /** With no `secrets` option: read this mounted directory ({ files }) instead of calling Infisical. */
+  secretsDirectory: ['INFISICAL_SECRETS_DIR'],
 } as const;
 
 /**
@@ -71,6 +73,8 @@ function startWarnings(url: URL, env: Record<string, unknown>): string[] {
 }
 
 export interface ResolvedSource {
+  /** Absent means Infisical too (sources built before directories existed). */
+  kind?: 'infisical';
   key: string;
   projectId: string;
   environment: string;
@@ -81,15 +85,26 @@ export interface ResolvedSource {
   tagSlugs: string[];
 }
 
+export interface ResolvedFileSource {
+  kind: 'files';
+  key: string;
+  directory: string;
+  checkIntervalMs: number;
+}
+
+/** A source of either kind, in the order the options list them. */
+export type ResolvedAnySource = ResolvedSource | ResolvedFileSource;
+
 export interface ResolvedOptions {
   siteUrl: string;
   /** Largest answer body accepted, in bytes. */
   maxResponseBytes: number;
   /** Unsafe but legal settings, logged once at start. */
   warnings: string[];
+  /** Empty when every source is a directory: nothing logs in then. */
   identityId: string;
   tokenPath: string;
-  sources: ResolvedSource[];
+  sources: ResolvedAnySource[];
   ca: string | Buffer | undefined;
   rejectUnauthorized: boolean;
   refreshIntervalMs: number;
@@ -174,9 +189,20 @@ function milliseconds(name: string, value: unknown, fallback: number, allowZero 
   return value;
 }
 
-function resolveSource(input: unknown, env: Record<string, unknown>, index: number, single: boolean): ResolvedSource {
+function resolveFileSource(source: Bag, at: string): ResolvedFileSource {
+  const directory = string(`${at}.files`, source.files, ': the mounted directory, e.g. /etc/app-secrets')!.trim();
+  if (!directory.startsWith('/')) invalid(`${at}.files must be an absolute path (the volume's mountPath), got "${directory}"`);
+  const mixed = ['projectId', 'environment', 'secretPath', 'recursive', 'includeImports', 'expandSecretReferences', 'tagSlugs'].filter((name) => source[name] !== undefined);
+  if (mixed.length > 0) invalid(`${at} is a directory source ({ files }) and cannot also have ${mixed.join(', ')}: list the Infisical folder as a separate source`);
+  const resolved = { kind: 'files' as const, directory, checkIntervalMs: milliseconds(`${at}.checkIntervalMs`, source.checkIntervalMs, 10_000) };
+  return { ...resolved, key: JSON.stringify(resolved) };
+}
+
+function resolveSource(input: unknown, env: Record<string, unknown>, index: number, single: boolean): ResolvedAnySource {
   const at = single ? 'secrets' : `secrets[${index}]`;
   const source = object(at, input) ?? {};
+  if (source.files !== undefined) return resolveFileSource(source, at);
+  if (source.checkIntervalMs !== undefined) invalid(`${at}.checkIntervalMs applies to directory sources ({ files }) only`);
   const projectId = string(`${at}.projectId`, source.projectId) ?? (single ? fromEnv(env, ENVIRONMENT_VARIABLES.projectId) : undefined);
   const environment = string(`${at}.environment`, source.environment) ?? (single ? fromEnv(env, ENVIRONMENT_VARIABLES.environment) : undefined);
   const secretPath = string(`${at}.secretPath`, source.secretPath) ?? (single ? fromEnv(env, ENVIRONMENT_VARIABLES.secretPath) : undefined) ?? '/';
@@ -186,6 +212,7 @@ function resolveSource(input: unknown, env: Record<string, unknown>, index: numb
   const tagSlugs = source.tagSlugs ?? [];
   if (!Array.isArray(tagSlugs) || !tagSlugs.every((tag) => typeof tag === 'string')) invalid(`${at}.tagSlugs must be an array of tag slugs`);
   const resolved = {
+    kind: 'infisical' as const,
     projectId: projectId.trim(),
     environment: environment.trim(),
     secretPath,
@@ -243,18 +270,24 @@ export function resolveOptions(input: unknown, envInput: unknown = process.env):
     invalid(`siteUrl "${url.origin}${url.pathname}" must be the site's URL, not an API path or a URL with a query: use ${root} (INFISICAL_SITE_URL)`);
   }
 
+  const single = !Array.isArray(options.secrets);
+  // The same image serves per-pod fetching and an Operator-managed Secret: only the Deployment's env differs.
+  const directory = fromEnv(env, ENVIRONMENT_VARIABLES.secretsDirectory);
+  const fallback = directory ? { files: directory } : {};
+  const list: unknown[] = options.secrets === undefined ? [fallback] : single ? [options.secrets] : (options.secrets as unknown[]);
+  if (list.length === 0) invalid('secrets must name at least one source { projectId, environment, secretPath } or { files }');
+  const sources = list.map((source, index) => resolveSource(source, env, index, single));
+
   const kubernetesAuth = object('kubernetesAuth', options.kubernetesAuth) ?? {};
-  const identityId = string('kubernetesAuth.identityId', kubernetesAuth.identityId)?.trim() || fromEnv(env, ENVIRONMENT_VARIABLES.identityId);
-  if (!identityId) invalid('kubernetesAuth.identityId is missing: pass the machine identity ID or set INFISICAL_KUBERNETES_IDENTITY_ID');
+  let identityId = string('kubernetesAuth.identityId', kubernetesAuth.identityId)?.trim() || fromEnv(env, ENVIRONMENT_VARIABLES.identityId);
+  // Directories only: the pod never logs in, so an identity is neither needed nor used.
+  const logsIn = sources.some((source) => source.kind !== 'files');
+  if (!logsIn) identityId = '';
+  else if (!identityId) invalid('kubernetesAuth.identityId is missing: pass the machine identity ID or set INFISICAL_KUBERNETES_IDENTITY_ID');
   const tokenPath =
     string('kubernetesAuth.tokenPath', kubernetesAuth.tokenPath)?.trim() ||
     fromEnv(env, ENVIRONMENT_VARIABLES.tokenPath) ||
     (existsSync(PROJECTED_TOKEN_PATH) || !existsSync(SERVICE_ACCOUNT_TOKEN_PATH) ? PROJECTED_TOKEN_PATH : SERVICE_ACCOUNT_TOKEN_PATH);
-
-  const single = !Array.isArray(options.secrets);
-  const list: unknown[] = options.secrets === undefined ? [{}] : single ? [options.secrets] : (options.secrets as unknown[]);
-  if (list.length === 0) invalid('secrets must name at least one source { projectId, environment, secretPath }');
-  const sources = list.map((source, index) => resolveSource(source, env, index, single));
 
   const schema = options.schema;
   if (schema !== undefined) {

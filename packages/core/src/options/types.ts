@@ -25,6 +25,23 @@ export interface SecretSourceOptions {
 }
 
 /**
+ * Where secrets come from when something else fetches them: a directory of one file per key, as the Infisical
+ * Kubernetes Operator's managed Secret or the Infisical CSI provider mounts it. The pod makes no Infisical call
+ * for it (no login either when every source is a directory); the kubelet's atomic `..data` swap is watched, and
+ * every read is one whole version.
+ *
+ * @example
+ * createInfisicalConfig({ secrets: { files: '/etc/app-secrets' }, schema });
+ * // mixed, later wins: createInfisicalConfig({ kubernetesAuth, secrets: [{ files: '/etc/shared' }, { projectId, environment: 'prod' }] });
+ */
+export interface FileSourceOptions {
+  /** The mounted directory (the volume's mountPath). */
+  files: string;
+  /** How often the directory is compared with what is served, besides fs.watch. Default 10 000. */
+  checkIntervalMs?: number;
+}
+
+/**
  * A logger core writes through: pino, the Nest Logger, console, or anything with these methods. Lines hold
  * codes and messages, never values or tokens.
  *
@@ -47,6 +64,7 @@ export interface InfisicalLogger {
 export interface InfisicalConfigOptions<S extends StandardSchemaV1 | undefined = undefined> {
   /** Infisical URL. Env `INFISICAL_SITE_URL`, then `INFISICAL_API_URL`; default `https://app.infisical.com`. */
   siteUrl?: string;
+  /** Not needed (and never used) when every source is a mounted directory (`{ files }`). */
   kubernetesAuth?: {
     /** Env `INFISICAL_KUBERNETES_IDENTITY_ID`, `INFISICAL_MACHINE_IDENTITY_ID`, `INFISICAL_IDENTITY_ID`. */
     identityId?: string;
@@ -56,8 +74,8 @@ export interface InfisicalConfigOptions<S extends StandardSchemaV1 | undefined =
      */
     tokenPath?: string;
   };
-  /** One source, or several merged in order (later wins). */
-  secrets?: SecretSourceOptions | SecretSourceOptions[];
+  /** One source, or several merged in order (later wins): Infisical folders and mounted directories alike. */
+  secrets?: SecretSourceOptions | FileSourceOptions | Array<SecretSourceOptions | FileSourceOptions>;
   /** Any Standard Schema (zod, valibot, arktype). Without one, the snapshot is `Record<string, string>`. */
   schema?: S;
   tls?: {

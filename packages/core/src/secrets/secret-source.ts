@@ -1,8 +1,10 @@
 import { LRUCache } from 'lru-cache';
 import type { InfisicalClient, ListSecretsOptions, Secret } from 'node-infisical';
 import { InfisicalK8sError } from '../errors/error.js';
-import type { ResolvedSource } from '../options/resolve.js';
+import type { ResolvedAnySource, ResolvedSource } from '../options/resolve.js';
 import type { WatchedLocation } from './push.js';
+import { FileSource, type FileWatchOptions } from './file-source.js';
+import { systemClock } from '../clock/clock.js';
 
 /** A key that several folders of one recursive source define, and the folders (never the values). */
 export interface KeyCollision {
@@ -27,7 +29,7 @@ export interface SourceResult {
 
 /** One source and what it answered this time. */
 export interface FetchedSource {
-  source: ResolvedSource;
+  source: ResolvedAnySource;
   result: SourceResult;
 }
 
@@ -58,19 +60,41 @@ function precedes(a: string, b: string): boolean {
  */
 export class SecretSources {
   readonly #client: InfisicalClient;
-  readonly #sources: ResolvedSource[];
+  readonly #sources: ResolvedAnySource[];
+  readonly #files: Map<string, FileSource>;
   readonly #lastGood = new LRUCache<string, SourceResult>({ max: 256 });
   readonly #inFlight = new Map<string, Promise<SourceResult>>();
 
-  constructor(client: InfisicalClient, sources: ResolvedSource[]) {
+  constructor(client: InfisicalClient, sources: ResolvedAnySource[], files: FileWatchOptions = { clock: systemClock, logger: { warn: () => undefined, error: () => undefined }, onChange: () => undefined }) {
     this.#client = client;
     this.#sources = sources;
+    this.#files = new Map(sources.flatMap((source) => (source.kind === 'files' ? [[source.key, new FileSource(source, files)] as const] : [])));
   }
 
-  /** The sources, and every folder their last answers imported. */
+  /** Whether any source is an Infisical folder: without one, nothing logs in or subscribes. */
+  get callsInfisical(): boolean {
+    return this.#sources.some((source) => source.kind !== 'files');
+  }
+
+  /** Starts watching the mounted directories. */
+  startWatching(): void {
+    for (const files of this.#files.values()) files.start();
+  }
+
+  /** Resolves once the directories' queued checks have run. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.#files.values()].map((files) => files.idle()));
+  }
+
+  close(): void {
+    for (const files of this.#files.values()) files.close();
+  }
+
+  /** The Infisical sources, and every folder their last answers imported. */
   watchedLocations(): WatchedLocation[] {
     const locations: WatchedLocation[] = [];
     for (const source of this.#sources) {
+      if (source.kind === 'files') continue;
       locations.push({ projectId: source.projectId, environment: source.environment, secretPath: source.secretPath, recursive: source.recursive });
       for (const imported of this.#lastGood.get(source.key)?.imports ?? []) {
         locations.push({ projectId: source.projectId, environment: imported.environment, secretPath: imported.secretPath, recursive: false });
@@ -79,12 +103,13 @@ export class SecretSources {
     return locations;
   }
 
-  #fetch(source: ResolvedSource, withToken: WithToken, onError: (error: unknown, source: ResolvedSource) => unknown): Promise<SourceResult> {
+  #fetch(source: ResolvedAnySource, withToken: WithToken, onError: (error: unknown, source: ResolvedSource) => unknown): Promise<SourceResult> {
     let pending = this.#inFlight.get(source.key);
     if (!pending) {
-      pending = withToken(() => this.#list(source))
+      pending = (source.kind === 'files' ? this.#files.get(source.key)!.read() : withToken(() => this.#list(source)))
         .catch((error: unknown) => {
-          throw onError(error, source);
+          // A directory's errors are already typed, and name the directory rather than a project.
+          throw source.kind === 'files' ? error : onError(error, source);
         })
         .finally(() => this.#inFlight.delete(source.key));
       this.#inFlight.set(source.key, pending);

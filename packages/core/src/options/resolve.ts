@@ -276,14 +276,14 @@ export function resolveOptions(input: unknown, envInput: unknown = process.env):
   const fallback = directory ? { files: directory } : {};
   const list: unknown[] = options.secrets === undefined ? [fallback] : single ? [options.secrets] : (options.secrets as unknown[]);
   if (list.length === 0) invalid('secrets must name at least one source { projectId, environment, secretPath } or { files }');
-  const sources = list.map((source, index) => resolveSource(source, env, index, single));
-
+  // Directories only: the pod never logs in, so an identity is neither needed nor used. Decided before the sources
+  // are checked, so a config with nothing set names the identity first, as the login is what everything else needs.
+  const logsIn = list.some((source) => (source as { files?: unknown } | null)?.files === undefined);
   const kubernetesAuth = object('kubernetesAuth', options.kubernetesAuth) ?? {};
   let identityId = string('kubernetesAuth.identityId', kubernetesAuth.identityId)?.trim() || fromEnv(env, ENVIRONMENT_VARIABLES.identityId);
-  // Directories only: the pod never logs in, so an identity is neither needed nor used.
-  const logsIn = sources.some((source) => source.kind !== 'files');
   if (!logsIn) identityId = '';
   else if (!identityId) invalid('kubernetesAuth.identityId is missing: pass the machine identity ID or set INFISICAL_KUBERNETES_IDENTITY_ID');
+  const sources = list.map((source, index) => resolveSource(source, env, index, single));
   const tokenPath =
     string('kubernetesAuth.tokenPath', kubernetesAuth.tokenPath)?.trim() ||
     fromEnv(env, ENVIRONMENT_VARIABLES.tokenPath) ||

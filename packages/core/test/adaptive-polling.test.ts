@@ -27,6 +27,8 @@ function seeded(seed: number): () => number {
   };
 }
 
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
 describe('Adaptive polling', () => {
   it('a 429 on a poll doubles the interval (status and readiness show it); quiet polls ease it back to the configured one', async () => {
     h = await harness({ config: { push: false, refreshIntervalMs: 60_000 } });
@@ -108,7 +110,6 @@ describe('Adaptive polling', () => {
         await clock.advance(60_000);
         listsPerMinute.push(emu.counters.get(routes.list) - before);
       }
-      const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
       const early = sum(refusedPerMinute.slice(0, 10));
       const late = sum(refusedPerMinute.slice(-30));
       // For the report: node's console in vitest shows it with --reporter=verbose.

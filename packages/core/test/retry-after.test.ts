@@ -106,6 +106,23 @@ describe('Retry-After', () => {
     });
   });
 
+  describe('Method: renewal retry', () => {
+    it("a 429 on a scheduled renewal retries it no sooner than Retry-After (here 600 s, past the backoff's 300 s cap)", async () => {
+      h = await harness({ config: { push: false, refreshIntervalMs: 0 } });
+      await h.config.ready();
+      h.emu.faults.inject({ route: routes.renew, status: 429, retryAfter: 600, times: 1 });
+      // Until the renewal (at about two thirds of the hour-long token) goes out and is refused.
+      for (let i = 0; i < 60 && h.emu.counters.get(routes.renew) === 0; i++) await h.clock!.advance(60_000);
+      expect(h.emu.counters.get(routes.renew)).toBe(1);
+      expect(h.config.status).toMatchObject({ retryAfterMs: 600_000, lastError: { code: 'RATE_LIMITED' } });
+      // The refusal happened during the last minute's step: 600 s after the start of that minute nothing went out.
+      expect(await countAt(h, routes.renew, h.clock!.now() + 540_000)).toBe(1);
+      expect(h.emu.counters.get(routes.login)).toBe(1);
+      expect(await countAt(h, routes.renew, h.clock!.now() + 60_000)).toBe(2);
+      expect(h.emu.counters.get(routes.login)).toBe(1);
+    });
+  });
+
   describe('Method: push reconnect', () => {
     it('a 429 on the subscription reconnects no sooner than Retry-After, and status shows it', async () => {
       // Polling off: only the event stream asks Infisical here.

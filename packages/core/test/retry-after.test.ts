@@ -90,6 +90,22 @@ describe('Retry-After', () => {
     });
   });
 
+  describe('Method: other triggers', () => {
+    it('inside a Retry-After window a new token does not refetch at once: the pending retry does, after the window', async () => {
+      h = await harness({ config: { push: false, refreshIntervalMs: 600_000 } });
+      await h.config.ready();
+      h.emu.faults.inject({ route: routes.list, status: 429, retryAfter: 40, times: 1 });
+      await expect(h.config.refresh()).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 40_000 });
+      const t0 = h.clock!.now();
+      // The kubelet rotates the token; the watcher sees it within its 30 s check and logs in with it.
+      await h.app.projected.rotate();
+      expect(await countAt(h, routes.list, t0 + 39_999)).toBe(2);
+      expect(h.emu.counters.get(routes.login)).toBe(2);
+      expect(await countAt(h, routes.list, t0 + 44_000)).toBe(3);
+      expect(h.config.status.lastError).toBeUndefined();
+    });
+  });
+
   describe('Method: login backoff', () => {
     it('a 429 on the login blocks every login (and the fetch retry) until Retry-After has passed', async () => {
       h = await harness({ config: { push: false } });

@@ -53,6 +53,8 @@ class Engine<T> implements InfisicalConfig<T> {
   readonly #interval: AdaptiveInterval;
   /** The last `Retry-After` Infisical sent (ms) since the last successful fetch. */
   #retryAfterMs: number | undefined;
+  /** Until then (epoch ms) Infisical asked to be left alone: other triggers fold into the pending retry. */
+  #notBefore: number | undefined;
   #rateLimited = 0;
   #debounce: ClockTimer | undefined;
   #pushPending = false;
@@ -299,6 +301,7 @@ class Engine<T> implements InfisicalConfig<T> {
       this.#lastError = undefined;
       this.#failures = 0;
       this.#retryAfterMs = undefined;
+      this.#notBefore = undefined;
       this.#interval.succeeded();
       this.#loggedCodes.clear();
       if (this.#retryTimer) this.#o.clock.clearTimeout(this.#retryTimer);
@@ -373,6 +376,7 @@ class Engine<T> implements InfisicalConfig<T> {
     if (this.#closed) return;
     if (this.#retryTimer) this.#o.clock.clearTimeout(this.#retryTimer);
     let delay = retryWait(this.#failures, this.#o.backoff, this.#o.random, retryAfterMs);
+    this.#notBefore = retryAfterMs !== undefined && retryAfterMs > 0 ? this.#o.clock.now() + retryAfterMs : undefined;
     this.#failures += 1;
     // A retry inside the login's own backoff window would fail fast without trying: recovery would then wait
     // for the retry after it, up to two backoff caps after the fault cleared.
@@ -406,6 +410,9 @@ class Engine<T> implements InfisicalConfig<T> {
 
   #trigger(reason: RefreshReason): void {
     if (this.#closed) return;
+    // Inside a Retry-After window a push event, a poll or a new token would only earn another 429: the retry
+    // already pending (at or after the window's end) refetches everything. Only refresh() asks regardless.
+    if (reason !== 'retry' && reason !== 'initial' && this.#retryTimer && this.#notBefore !== undefined && this.#o.clock.now() < this.#notBefore) return;
     this.#track(this.#refresh(reason).catch(() => undefined));
   }
 

@@ -43,6 +43,14 @@ export interface InfisicalClientOptions {
   logger?: SecretsLogger;
   /** Largest response body (and event-stream event) accepted, in bytes. Default 10 MiB. A larger one is `RESPONSE_TOO_LARGE`. */
   maxResponseBytes?: number;
+  /**
+   * The clock an HTTP-date `Retry-After` is measured against (epoch ms). Default `Date.now`; a caller with its
+   * own clock (a test's manual clock) passes it so `retryAfter` seconds agree with its timers.
+   *
+   * @example
+   * new InfisicalClient({ now: () => clock.now(), retry: { rateLimited: false } });
+   */
+  now?: () => number;
 }
 
 /**

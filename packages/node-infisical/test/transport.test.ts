@@ -126,6 +126,30 @@ describe('Class: InfisicalClient — retry rule', () => {
     expect(counted.calls()).toBe(3); // login + two list attempts
   });
 
+  it('retry.rateLimited: false hands a 429 straight back (its Retry-After on the error) and still retries a 503', async () => {
+    const client = await appClient(env.emu(), env.app(), { retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 10, rateLimited: false } });
+    env.emu().faults.inject({ route: LIST, status: 429, retryAfter: 40, times: 1 });
+    const error = (await rejectionOf(client.secrets.list(where()))) as InfisicalApiError;
+    expect(error).toMatchObject({ status: 429, retryAfter: 40 });
+    expect(env.emu().counters.get(LIST)).toBe(1);
+    env.emu().faults.inject({ route: LIST, status: 503, retryAfter: 0, times: 1 });
+    await client.secrets.list(where());
+    expect(env.emu().counters.get(LIST)).toBe(3);
+  });
+
+  it('measures an HTTP-date Retry-After against the `now` option (a caller\'s own clock)', async () => {
+    const now = Date.UTC(2026, 0, 1);
+    const client = await appClient(env.emu(), env.app(), { retry: false, now: () => now });
+    env.emu().faults.inject({ route: LIST, status: 429, retryAfter: new Date(now + 40_000).toUTCString(), times: 1 });
+    const error = (await rejectionOf(client.secrets.list(where()))) as InfisicalApiError;
+    expect(error.retryAfter).toBe(40);
+  });
+
+  it('rejects a retry.rateLimited or now of the wrong type', () => {
+    expect(() => new InfisicalClient({ retry: { rateLimited: 'no' as unknown as boolean } })).toThrow(/retry.rateLimited/);
+    expect(() => new InfisicalClient({ now: 5 as unknown as () => number })).toThrow(/now/);
+  });
+
   it('reports Retry-After on the error when retries are off', async () => {
     const client = await appClient(env.emu(), env.app(), { retry: false });
     env.emu().faults.inject({ route: LIST, status: 429, retryAfter: 7, times: 1 });

@@ -11,7 +11,8 @@ import { TokenManager } from '../token/token-manager.js';
 import { TokenFileWatcher } from '../token/token-file-watcher.js';
 import { SecretSources, type FetchedSource, type WithToken } from '../secrets/secret-source.js';
 import { PushSubscription } from '../secrets/push.js';
-import { backoffDelay, jittered } from '../util/backoff.js';
+import { jittered, retryWait } from '../util/backoff.js';
+import { AdaptiveInterval } from './adaptive-interval.js';
 import { changedKeys, deepFreeze } from './snapshot.js';
 import { validateSecrets } from './validate.js';
 import { ReadyWaiters } from './ready-waiters.js';
@@ -45,6 +46,16 @@ class Engine<T> implements InfisicalConfig<T> {
   #pollTimer: ClockTimer | undefined;
   #firstPollScheduled = false;
   #retryTimer: ClockTimer | undefined;
+  /** When the poll and retry timers fire (epoch ms), for `status.nextAttemptAt`. */
+  #pollAt: number | undefined;
+  #retryAt: number | undefined;
+  /** The poll interval as a shared rate limit allows it: lengthened by each 429, eased back by quiet polls. */
+  readonly #interval: AdaptiveInterval;
+  /** The last `Retry-After` Infisical sent (ms) since the last successful fetch. */
+  #retryAfterMs: number | undefined;
+  /** Until then (epoch ms) Infisical asked to be left alone: other triggers fold into the pending retry. */
+  #notBefore: number | undefined;
+  #rateLimited = 0;
   #debounce: ClockTimer | undefined;
   #pushPending = false;
   #failures = 0;
@@ -67,14 +78,18 @@ class Engine<T> implements InfisicalConfig<T> {
     this.#o = options;
     this.#schema = schema;
     this.#agent = unrefPool(options);
+    this.#interval = new AdaptiveInterval(options.refreshIntervalMs, options.maxStalenessMs);
     this.#client = new InfisicalClient({
       baseUrl: options.siteUrl,
       // Present but undefined: the client must not adopt INFISICAL_TOKEN from the environment (it would be
       // someone else's token, and revokeOnClose could revoke it). Core only ever uses its own login.
       accessToken: undefined,
       ...(options.client.timeoutMs !== undefined ? { timeoutMs: options.client.timeoutMs } : {}),
-      // Core retries on its own schedule; the client only smooths over a blip.
-      retry: options.client.retry ?? { retries: 2, baseDelayMs: 200, maxDelayMs: 2_000 },
+      // Core retries on its own schedule; the client only smooths over a blip. A 429 always comes back to core:
+      // the client would cap "try again in 40 s" at its 2 s, while core waits the Retry-After and slows its polling.
+      retry: options.client.retry === false ? false : { rateLimited: false, ...(options.client.retry ?? { retries: 2, baseDelayMs: 200, maxDelayMs: 2_000 }) },
+      // An HTTP-date Retry-After is measured against core's clock, the one its timers run on.
+      now: () => options.clock.now(),
       ...(options.ca !== undefined || !options.rejectUnauthorized
         ? { tls: { ...(options.ca !== undefined ? { ca: options.ca } : {}), rejectUnauthorized: options.rejectUnauthorized } }
         : {}),
@@ -111,8 +126,11 @@ class Engine<T> implements InfisicalConfig<T> {
           {
             onChange: () => this.#onPushEvent(),
             onReconnected: () => this.#trigger('reconnect'),
+            onRetryAfter: (ms) => {
+              this.#retryAfterMs = ms;
+            },
             onRefused: (reason) => {
-              this.#o.logger.warn(`push notifications refused by Infisical (${reason}); polling every ${this.#o.refreshIntervalMs} ms instead`);
+              this.#o.logger.warn(`push notifications refused by Infisical (${reason}); polling every ${this.#interval.current} ms instead`);
               this.#schedulePoll();
             },
           },
@@ -179,6 +197,10 @@ class Engine<T> implements InfisicalConfig<T> {
       logins: this.#tokens.stats.logins,
       renewals: this.#tokens.stats.renewals,
       refusedRenewals: this.#tokens.stats.refusedRenewals,
+      pollIntervalMs: this.#interval.current,
+      nextAttemptAt: this.#nextAttemptAt(),
+      retryAfterMs: this.#retryAfterMs,
+      rateLimited: this.#rateLimited,
     };
   }
 
@@ -194,6 +216,12 @@ class Engine<T> implements InfisicalConfig<T> {
     return this.#o.refreshIntervalMs > 0;
   }
 
+  /** The earlier of the pending retry and poll: when this config next asks Infisical on its own. */
+  #nextAttemptAt(): number | undefined {
+    const times = [this.#retryAt, this.#pollAt].filter((t): t is number => t !== undefined);
+    return times.length > 0 ? Math.min(...times) : undefined;
+  }
+
   isReady(): boolean {
     const status = this.status;
     return status.ready && !status.stale;
@@ -201,7 +229,12 @@ class Engine<T> implements InfisicalConfig<T> {
 
   readiness(): ReadinessReport {
     const status = this.status;
-    return { status: status.ready && !status.stale ? 'ready' : 'not-ready', stale: status.stale, ...(status.lastError ? { code: status.lastError.code } : {}) };
+    return {
+      status: status.ready && !status.stale ? 'ready' : 'not-ready',
+      stale: status.stale,
+      ...(status.lastError ? { code: status.lastError.code } : {}),
+      ...(this.#interval.adapted ? { pollIntervalMs: status.pollIntervalMs } : {}),
+    };
   }
 
   ready(): Promise<T> {
@@ -271,9 +304,13 @@ class Engine<T> implements InfisicalConfig<T> {
       this.#lastSuccessAt = this.#o.clock.now();
       this.#lastError = undefined;
       this.#failures = 0;
+      this.#retryAfterMs = undefined;
+      this.#notBefore = undefined;
+      this.#interval.succeeded();
       this.#loggedCodes.clear();
       if (this.#retryTimer) this.#o.clock.clearTimeout(this.#retryTimer);
       this.#retryTimer = undefined;
+      this.#retryAt = undefined;
       // Imports are known only after a fetch: watch the imported folders too.
       this.#push?.watch(this.#sources.watchedLocations());
       this.#schedulePoll();
@@ -281,9 +318,14 @@ class Engine<T> implements InfisicalConfig<T> {
     } catch (error) {
       const typed = isInfisicalK8sError(error) ? error : toInfisicalK8sError(error, { phase: 'fetch', siteUrl: this.#o.siteUrl });
       this.#report(typed);
+      if (typed.code === 'RATE_LIMITED') {
+        // The budget is shared (per client IP): whatever asked, this pod asks less often from now on.
+        this.#rateLimited += 1;
+        this.#interval.rateLimited();
+      }
       // The schema refuses these values: retrying them cannot help, the next poll or push refetches them.
       if (typed.code === 'CONFIG_INVALID') this.#schedulePoll();
-      else this.#scheduleRetry();
+      else this.#scheduleRetry(typed.retryAfterMs);
       throw typed;
     }
   }
@@ -331,6 +373,7 @@ class Engine<T> implements InfisicalConfig<T> {
   #report(error: InfisicalK8sError): void {
     if (this.#closed) return;
     this.#lastError = { code: error.code, message: error.message, at: this.#o.clock.now() };
+    if (error.retryAfterMs !== undefined) this.#retryAfterMs = error.retryAfterMs;
     this.#errors$.next(error);
     if (!this.#loggedCodes.has(error.code)) {
       this.#loggedCodes.add(error.code);
@@ -339,17 +382,21 @@ class Engine<T> implements InfisicalConfig<T> {
     }
   }
 
-  #scheduleRetry(): void {
+  /** Backoff after a failed fetch, never sooner than the `Retry-After` it carried. */
+  #scheduleRetry(retryAfterMs: number | undefined): void {
     if (this.#closed) return;
     if (this.#retryTimer) this.#o.clock.clearTimeout(this.#retryTimer);
-    let delay = backoffDelay(this.#failures, this.#o.backoff, this.#o.random);
+    let delay = retryWait(this.#failures, this.#o.backoff, this.#o.random, retryAfterMs);
+    this.#notBefore = retryAfterMs !== undefined && retryAfterMs > 0 ? this.#o.clock.now() + retryAfterMs : undefined;
     this.#failures += 1;
     // A retry inside the login's own backoff window would fail fast without trying: recovery would then wait
     // for the retry after it, up to two backoff caps after the fault cleared.
     const blockedUntil = this.#tokens.loginBlockedUntil;
     if (blockedUntil !== undefined) delay = Math.max(delay, blockedUntil - this.#o.clock.now());
+    this.#retryAt = this.#o.clock.now() + delay;
     this.#retryTimer = this.#o.clock.setTimeout(() => {
       this.#retryTimer = undefined;
+      this.#retryAt = undefined;
       this.#trigger(this.#snapshot$.value === undefined ? 'initial' : 'retry');
     }, delay);
     this.#retryTimer.unref?.();
@@ -358,13 +405,15 @@ class Engine<T> implements InfisicalConfig<T> {
   #schedulePoll(): void {
     if (this.#closed || this.#o.refreshIntervalMs === 0) return;
     if (this.#pollTimer) this.#o.clock.clearTimeout(this.#pollTimer);
-    const interval = this.#push?.active ? this.#o.refreshIntervalMs * PUSH_SAFETY_NET_FACTOR : this.#o.refreshIntervalMs;
+    const interval = this.#push?.active ? this.#interval.current * PUSH_SAFETY_NET_FACTOR : this.#interval.current;
     // Pods of a rollout start within seconds of each other: the first wait is drawn over a whole interval
     // (0.5x to 1.5x) so their polls spread at once; +-10 % afterwards keeps them spread without drifting far.
     const delay = jittered(interval, this.#o.random, this.#firstPollScheduled ? 0.1 : 0.5);
     this.#firstPollScheduled = true;
+    this.#pollAt = this.#o.clock.now() + delay;
     this.#pollTimer = this.#o.clock.setTimeout(() => {
       this.#pollTimer = undefined;
+      this.#pollAt = undefined;
       this.#trigger('interval');
     }, delay);
     this.#pollTimer.unref?.();
@@ -372,6 +421,9 @@ class Engine<T> implements InfisicalConfig<T> {
 
   #trigger(reason: RefreshReason): void {
     if (this.#closed) return;
+    // Inside a Retry-After window a push event, a poll or a new token would only earn another 429: the retry
+    // already pending (at or after the window's end) refetches everything. Only refresh() asks regardless.
+    if (reason !== 'retry' && reason !== 'initial' && this.#retryTimer && this.#notBefore !== undefined && this.#o.clock.now() < this.#notBefore) return;
     this.#track(this.#refresh(reason).catch(() => undefined));
   }
 
@@ -420,6 +472,8 @@ class Engine<T> implements InfisicalConfig<T> {
   async #close(): Promise<void> {
     this.#closed = true;
     for (const timer of [this.#pollTimer, this.#retryTimer, this.#debounce]) if (timer) this.#o.clock.clearTimeout(timer);
+    this.#pollAt = undefined;
+    this.#retryAt = undefined;
     this.#tokenFile.close();
     this.#sources.close();
     // Before anything below is awaited: a login stuck reading the token file (a FIFO, a hung volume) gives up now.

@@ -66,6 +66,17 @@ export interface ConfigStatus {
   renewals: number;
   /** Renewals the server refused (each one switches that token's lineage to a login). */
   refusedRenewals: number;
+  /**
+   * The poll interval in effect (ms): `refreshIntervalMs`, lengthened by 429s (each doubles it) and eased back by
+   * quiet fetches; 0 when polling is off. While push is connected, polls run at 5 times this.
+   */
+  pollIntervalMs: number;
+  /** When this config next asks Infisical on its own (the pending retry or poll, epoch ms); undefined when none is due. */
+  nextAttemptAt: number | undefined;
+  /** The last `Retry-After` Infisical sent (ms), from a fetch, login, renewal or event stream, until the next successful fetch. */
+  retryAfterMs: number | undefined;
+  /** Requests Infisical answered 429 (secrets fetches, and the logins they waited on) since creation. */
+  rateLimited: number;
 }
 
 /**
@@ -78,6 +89,8 @@ export interface ReadinessReport {
   status: 'ready' | 'not-ready';
   stale: boolean;
   code?: InfisicalErrorCode;
+  /** The poll interval in effect (ms), present only while 429s have lengthened it beyond `refreshIntervalMs`. */
+  pollIntervalMs?: number;
 }
 
 /**

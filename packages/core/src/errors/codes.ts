@@ -78,7 +78,7 @@ export const errorCatalog = {
   },
   RATE_LIMITED: {
     when: 'Infisical answered 429.',
-    hint: 'Lower the refresh rate (refreshIntervalMs) or raise the rate limit; refreshes back off on their own.',
+    hint: 'Refreshes wait out Retry-After and poll less often on their own (status.pollIntervalMs); if it lasts, raise refreshIntervalMs, turn push on, or raise the rate limit (Infisical counts per client IP: a cluster behind one NAT shares one budget).',
     permanent: false,
   },
   SERVER_ERROR: {

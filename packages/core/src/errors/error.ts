@@ -35,20 +35,23 @@ export class InfisicalK8sError extends Error {
   readonly hint: string;
   readonly status: number | undefined;
   readonly issues: readonly ConfigIssue[] | undefined;
+  /** How long the server asked to be left alone (its `Retry-After`, in ms), when it said; core never retries sooner. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: InfisicalErrorCode, message: string, options: { hint?: string; status?: number; issues?: ConfigIssue[]; cause?: unknown } = {}) {
+  constructor(code: InfisicalErrorCode, message: string, options: { hint?: string; status?: number; issues?: ConfigIssue[]; cause?: unknown; retryAfterMs?: number } = {}) {
     super(scrubTokens(message));
     this.name = 'InfisicalK8sError';
     this.code = code;
     this.hint = scrubTokens(options.hint ?? errorCatalog[code].hint);
     this.status = options.status;
     this.issues = options.issues ? Object.freeze([...options.issues]) : undefined;
+    this.retryAfterMs = options.retryAfterMs;
     // `cause` stays off the enumerable surface: a transport error could echo more than we show.
     if (options.cause !== undefined) Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false });
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, hint: this.hint, status: this.status, issues: this.issues };
+    return { name: this.name, code: this.code, message: this.message, hint: this.hint, status: this.status, issues: this.issues, ...(this.retryAfterMs !== undefined ? { retryAfterMs: this.retryAfterMs } : {}) };
   }
 
   [inspect.custom](): string {

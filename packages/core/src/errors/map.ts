@@ -37,7 +37,7 @@ const includes = (text: string, ...fragments: string[]) => fragments.some((f) =>
 function fromApiError(e: InfisicalApiError, ctx: FailureContext): InfisicalK8sError {
   const message = e.serverMessage;
   const make = (code: InfisicalErrorCode, text: string, hint?: string) =>
-    new InfisicalK8sError(code, text, { status: e.status, cause: e, ...(hint ? { hint } : {}) });
+    new InfisicalK8sError(code, text, { status: e.status, cause: e, ...(hint ? { hint } : {}), ...(e.retryAfter !== undefined ? { retryAfterMs: e.retryAfter * 1000 } : {}) });
   const where = `${e.method} ${e.path}`;
 
   if (ctx.phase === 'login') {

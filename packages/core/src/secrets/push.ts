@@ -1,7 +1,8 @@
 import { InfisicalApiError, isRouteNotFoundError, type EventRegistration, type InfisicalClient, type ProjectEvent } from 'node-infisical';
 import type { Clock, ClockTimer } from '../clock/clock.js';
 import type { InfisicalLogger } from '../options/types.js';
-import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
+import { isInfisicalK8sError } from '../errors/error.js';
+import { retryWait, type BackoffPolicy } from '../util/backoff.js';
 
 /** A folder whose changes matter: a source, or a folder one of its sources imports. */
 export interface WatchedLocation {
@@ -19,6 +20,14 @@ export interface PushEvents {
   onReconnected(): void;
   /** The server refused subscriptions for good (plan, permission): poll instead. */
   onRefused(reason: string): void;
+  /** A failed attempt carried `Retry-After` (ms): the reconnect waits at least that long. */
+  onRetryAfter?(retryAfterMs: number): void;
+}
+
+/** The `Retry-After` (ms) a failure carried: the server's answer to the subscription, or the login before it. */
+function retryAfterOf(error: unknown): number | undefined {
+  if (error instanceof InfisicalApiError) return error.retryAfter === undefined ? undefined : error.retryAfter * 1000;
+  return isInfisicalK8sError(error) ? error.retryAfterMs : undefined;
 }
 
 export interface PushAuth {
@@ -92,6 +101,8 @@ class EventStream {
   #timer: ClockTimer | undefined;
   #healthyTimer: ClockTimer | undefined;
   #failures = 0;
+  /** The `Retry-After` of the last failure, until the next attempt. */
+  #retryAfterMs: number | undefined;
   /** This streak of failures was logged. */
   #streakLogged = false;
   /** This streak already spent its one login on a 401. */
@@ -163,12 +174,15 @@ class EventStream {
           return;
         }
       }
+      this.#retryAfterMs = retryAfterOf(error);
+      if (this.#retryAfterMs !== undefined) this.owner.events.onRetryAfter?.(this.#retryAfterMs);
       this.#failed(describe(error));
     } finally {
       opened();
     }
     if (this.#abort.signal.aborted) return;
-    const delay = this.#failures === 0 ? 0 : backoffDelay(this.#failures - 1, this.o.backoff, this.o.random);
+    const delay = this.#failures === 0 ? 0 : retryWait(this.#failures - 1, this.o.backoff, this.o.random, this.#retryAfterMs);
+    this.#retryAfterMs = undefined;
     this.#timer = this.o.clock.setTimeout(() => void this.#connect(true), delay);
     this.#timer.unref?.();
   }

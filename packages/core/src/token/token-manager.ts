@@ -3,7 +3,7 @@ import type { Clock, ClockTimer } from '../clock/clock.js';
 import { toInfisicalK8sError } from '../errors/map.js';
 import { InfisicalK8sError } from '../errors/error.js';
 import type { InfisicalLogger } from '../options/types.js';
-import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
+import { retryWait, type BackoffPolicy } from '../util/backoff.js';
 import { describeAccessToken, type AccessTokenInfo } from './access-token.js';
 import { readServiceAccountToken, type TokenClaims } from './token-file.js';
 import { planNext } from './schedule.js';
@@ -153,7 +153,8 @@ export class TokenManager {
 
   #loginFailed(error: InfisicalK8sError): void {
     this.#lastLoginError = error;
-    this.#nextLoginAt = this.#o.clock.now() + backoffDelay(this.#loginFailures, this.#o.backoff, this.#o.random);
+    // A 429 on the login (logins are writes, the scarcest budget) names its own wait: never sooner than that.
+    this.#nextLoginAt = this.#o.clock.now() + retryWait(this.#loginFailures, this.#o.backoff, this.#o.random, error.retryAfterMs);
     this.#loginFailures += 1;
   }
 
@@ -353,7 +354,7 @@ export class TokenManager {
       this.#events.onError(typed);
       const now = this.#o.clock.now();
       const current = this.#current;
-      let delay = backoffDelay(this.#failures, this.#o.backoff, this.#o.random);
+      let delay = retryWait(this.#failures, this.#o.backoff, this.#o.random, typed.retryAfterMs);
       this.#failures += 1;
       // While the current token still works, retry the same action; once it is gone, only a login helps.
       const next = current && !current.refused && now + delay < current.info.expiresAt - EXPIRY_MARGIN_MS ? action : 'login';

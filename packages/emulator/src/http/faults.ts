@@ -14,8 +14,8 @@ export interface FaultSpec {
   status?: number;
   /** JSON body to send with `status`. */
   body?: unknown;
-  /** Seconds, sent as `Retry-After`. */
-  retryAfter?: number;
+  /** Sent as `Retry-After`: seconds, or a string as is (an HTTP date: `new Date(t).toUTCString()`). */
+  retryAfter?: number | string;
   /** Real-time delay before handling (normally, or with the other fault fields). */
   delayMs?: number;
   /** Never answer (until the emulator closes). */

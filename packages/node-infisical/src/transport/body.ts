@@ -45,7 +45,7 @@ function summarizeIssues(issues: unknown[]): string {
 export type Parsed = { ok: true; body: unknown } | { ok: false; error: InfisicalApiError | InfisicalResponseError };
 
 /** Turns a buffered answer into its JSON body or a typed error; never lets a SyntaxError escape. */
-export function parseAnswer(response: Response, text: string, method: string, path: string): Parsed {
+export function parseAnswer(response: Response, text: string, method: string, path: string, now: number = Date.now()): Parsed {
   const contentType = response.headers.get('content-type') ?? '';
   let body: unknown;
   if (text.trim().length > 0) {
@@ -80,7 +80,7 @@ export function parseAnswer(response: Response, text: string, method: string, pa
       reqId: typeof envelope.reqId === 'string' ? clip(envelope.reqId, 100) : undefined,
       method,
       path,
-      retryAfter: parseRetryAfter(response.headers.get('retry-after')),
+      retryAfter: parseRetryAfter(response.headers.get('retry-after'), now),
     }),
   };
 }

@@ -28,6 +28,8 @@ export interface TransportOptions {
   fetch?: typeof fetch;
   /** Largest response body accepted, in bytes. Default 10 MiB. */
   maxResponseBytes?: number;
+  /** Epoch ms that an HTTP-date `Retry-After` is measured against. Default `Date.now`. */
+  now?: () => number;
 }
 
 export interface RequestSpec {
@@ -100,6 +102,7 @@ export class Transport {
   readonly #fetch: typeof fetch;
   readonly #dispatcher: Dispatcher | undefined;
   readonly #userAgent: string;
+  readonly #now: () => number;
   #token: string | undefined;
   /** Waits between attempts; replaceable so the retry rule can be exercised without real time. */
   sleep: (ms: number, signal?: AbortSignal) => Promise<void> = wait;
@@ -112,6 +115,8 @@ export class Transport {
     }
     this.timeoutMs = timeoutMs;
     this.#retry = resolveRetry(options.retry);
+    if (options.now !== undefined && typeof options.now !== 'function') throw new InfisicalValidationError('now', 'must be a function returning epoch milliseconds');
+    this.#now = options.now ?? Date.now;
     const fetchImpl = options.fetch ?? globalThis.fetch;
     if (typeof fetchImpl !== 'function') throw new InfisicalValidationError('fetch', 'must be a fetch-compatible function');
     this.#fetch = fetchImpl;
@@ -179,6 +184,7 @@ export class Transport {
       const result = await this.#attempt(spec, url, headers, payload, streaming);
       if (result.done) return result;
       if (result.final || attempt >= this.#retry.retries || !shouldRetry(spec.method, result.outcome)) throw result.failure;
+      if (result.outcome.status === 429 && !this.#retry.rateLimited) throw result.failure;
       await this.sleep(retryDelay(this.#retry, attempt, result.outcome.retryAfter), spec.signal);
     }
   }
@@ -200,7 +206,7 @@ export class Transport {
       if (payload !== undefined) init.body = payload;
       if (this.#dispatcher) init.dispatcher = this.#dispatcher;
       const response = await this.#fetch(url, init);
-      const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+      const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.#now());
       const outcome: AttemptOutcome = { status: response.status, ...(retryAfter !== undefined ? { retryAfter } : {}) };
       if (response.status === 304 && !streaming && headers['if-none-match'] !== undefined) {
         await response.body?.cancel().catch(() => {});
@@ -228,7 +234,7 @@ export class Transport {
       if (streaming && response.ok) {
         return { done: false, outcome, failure: new InfisicalResponseError(response.status, spec.method, spec.path, 'expected an event stream (text/event-stream); a proxy may be buffering or rewriting it') };
       }
-      const parsed = parseAnswer(response, text, spec.method, spec.path);
+      const parsed = parseAnswer(response, text, spec.method, spec.path, this.#now());
       if (parsed.ok) return { done: true, response, body: parsed.body };
       return { done: false, outcome, failure: parsed.error };
     } catch (error) {

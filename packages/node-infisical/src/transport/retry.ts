@@ -13,12 +13,19 @@ export interface RetryOptions {
   baseDelayMs?: number;
   /** Upper bound for any single wait, `Retry-After` included. Default 10 000. */
   maxDelayMs?: number;
+  /**
+   * Retry a 429 here (default `true`). `false` hands every 429 straight back, its `Retry-After` on the error's
+   * `retryAfter`, to a caller that schedules its own waits: a server asking for 40 s is then never asked again
+   * after the `maxDelayMs` cap.
+   */
+  rateLimited?: boolean;
 }
 
 export interface ResolvedRetry {
   retries: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  rateLimited: boolean;
 }
 
 function nonNegative(field: string, value: number | undefined, fallback: number): number {
@@ -30,8 +37,12 @@ function nonNegative(field: string, value: number | undefined, fallback: number)
 }
 
 export function resolveRetry(options: RetryOptions | false | undefined): ResolvedRetry {
-  if (options === false) return { retries: 0, baseDelayMs: 0, maxDelayMs: 0 };
+  if (options === false) return { retries: 0, baseDelayMs: 0, maxDelayMs: 0, rateLimited: false };
+  if (options?.rateLimited !== undefined && typeof options.rateLimited !== 'boolean') {
+    throw new InfisicalValidationError('retry.rateLimited', 'must be true or false');
+  }
   return {
+    rateLimited: options?.rateLimited ?? true,
     retries: Math.floor(nonNegative('retries', options?.retries, 3)),
     baseDelayMs: nonNegative('baseDelayMs', options?.baseDelayMs, 250),
     maxDelayMs: nonNegative('maxDelayMs', options?.maxDelayMs, 10_000),

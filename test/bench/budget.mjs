@@ -28,6 +28,82 @@ const CLIENT_RETRY = { retries: 2, baseDelayMs: 200, maxDelayMs: 0 };
 const quiet = { warn: () => undefined, error: () => undefined, info: () => undefined };
 const round = (n, d = 1) => (Number.isFinite(n) ? Math.round(n * 10 ** d) / 10 ** d : n);
 
+/**
+ * A ManualClock (core still registers its idle checks with it) that fires every timer due within one slice of
+ * simulated time before it waits for the fleet to settle, where ManualClock settles after each timer: with 500
+ * pods that wait dominates. Order is kept within a slice; a second is fine-grained against 60 s polls and
+ * one-minute rate-limit windows.
+ */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+class SlicedClock extends ManualClock {
+  #now;
+  #nextId = 1;
+  #timers = new Map();
+  #idle = [];
+  #sliceMs;
+
+  constructor(startMs, sliceMs) {
+    super(startMs);
+    this.#now = startMs;
+    this.#sliceMs = sliceMs;
+  }
+
+  now() {
+    return this.#now;
+  }
+
+  setTimeout(fn, ms) {
+    const timer = { id: this.#nextId++, at: this.#now + Math.max(0, ms), fn };
+    this.#timers.set(timer.id, timer);
+    return timer;
+  }
+
+  clearTimeout(timer) {
+    this.#timers.delete(timer.id);
+  }
+
+  pending() {
+    return this.#timers.size;
+  }
+
+  onIdle(wait) {
+    this.#idle.push(wait);
+    return () => {
+      this.#idle = this.#idle.filter((w) => w !== wait);
+    };
+  }
+
+  async settle() {
+    for (let i = 0; i < 3; i++) await turn();
+    await Promise.all(this.#idle.map((wait) => wait()));
+    for (let i = 0; i < 3; i++) await turn();
+  }
+
+  async advance(ms) {
+    await this.advanceTo(this.#now + ms);
+  }
+
+  async advanceTo(target) {
+    await this.settle();
+    for (;;) {
+      const due = [...this.#timers.values()].filter((t) => t.at <= target).toSorted((a, b) => a.at - b.at || a.id - b.id);
+      if (due.length === 0) break;
+      const sliceEnd = due[0].at + this.#sliceMs;
+      for (const timer of due) {
+        if (timer.at >= sliceEnd) break;
+        // An earlier timer of this slice may have cleared it.
+        if (!this.#timers.delete(timer.id)) continue;
+        this.#now = Math.max(this.#now, timer.at);
+        timer.fn();
+      }
+      await this.settle();
+    }
+    this.#now = Math.max(this.#now, target);
+    await this.settle();
+  }
+}
+
 /** The bucket a request counts against: the emulator's (and the server's) rule. */
 function bucketOf(method, path) {
   if (path.startsWith('/api/v4/secrets') || path.startsWith('/api/v3/secrets')) return 'secretsLimit';
@@ -62,9 +138,9 @@ function natFetch(baseUrl, clock, t0, tally) {
 }
 
 /** One rollout: `pods` configs behind one IP on `preset`, for one simulated hour. */
-async function rollout({ preset, push, pods }) {
+async function rollout({ preset, push, pods, progress }) {
   const limits = RATE_LIMIT_PRESETS[preset];
-  const clock = new ManualClock(Date.UTC(2026, 5, 1));
+  const clock = new SlicedClock(Date.UTC(2026, 5, 1), 1000);
   const emu = await startEmulator({ clock, rateLimit: preset });
   const app = await provision(emu, { secrets: { GREETING: 'hello', FEATURE_FLAG: 'v0' }, token: { expirationSeconds: 2 * 3600 } });
   const t0 = clock.now();
@@ -111,6 +187,7 @@ async function rollout({ preset, push, pods }) {
           if (lastSuccessAt !== undefined) maxSinceSuccessMs = Math.max(maxSinceSuccessMs, now - lastSuccessAt);
         }
       }
+      if (progress && (s * 1000) % 300_000 === 0) progress(`  ${preset} ${push ? 'push' : 'poll'}: minute ${s / 60}, ${fleet.filter((p) => p.readyAt !== undefined).length} ready, ${tally.refused} refused, ${Math.round(performance.now() / 1000)} s`);
       await clock.advance(1000);
     }
     const ready = fleet.filter((p) => p.readyAt !== undefined);
@@ -155,18 +232,19 @@ async function rollout({ preset, push, pods }) {
 }
 
 /**
- * Runs every rollout (Free and Pro, polling only and with push). `quick`: 100 pods instead of 500.
+ * Runs every rollout (Free and Pro, polling only and with push). `quick`: 100 pods instead of 500; `runs` picks
+ * some (`free-poll`, `free-push`, `pro-poll`, `pro-push`).
  *
  * @example
  * const figures = await budgetFigures({ quick: true, log: console.log });
  */
-export async function budgetFigures({ quick = false, log = () => undefined } = {}) {
-  const pods = quick ? 100 : 500;
+export async function budgetFigures({ quick = false, pods = quick ? 100 : 500, runs: only, log = () => undefined, progress } = {}) {
   const runs = [];
   for (const preset of ['free', 'pro']) {
     for (const push of [false, true]) {
+      if (only && !only.includes(`${preset}-${push ? 'push' : 'poll'}`)) continue;
       const started = performance.now();
-      const run = await rollout({ preset, push, pods });
+      const run = await rollout({ preset, push, pods, progress });
       run.benchSeconds = round((performance.now() - started) / 1000);
       log(`budget ${preset} ${push ? 'push' : 'poll'}: ${JSON.stringify(run)}`);
       runs.push(run);
@@ -175,8 +253,17 @@ export async function budgetFigures({ quick = false, log = () => undefined } = {
   return { pods, simulatedMinutes: HOUR_MS / 60_000, rolloutSeconds: ROLLOUT_MS / 1000, pollSeconds: POLL_MS / 1000, natIp: NAT_IP, clientRetry: CLIENT_RETRY, runs };
 }
 
+const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const figures = await budgetFigures({ quick: process.argv.includes('--quick'), log: console.log });
+  // --pods=N, --runs=free-poll,pro-push (default all four), --progress: one line per simulated 5 minutes.
+  const figures = await budgetFigures({
+    quick: process.argv.includes('--quick'),
+    ...(arg('pods') ? { pods: Number(arg('pods')) } : {}),
+    ...(arg('runs') ? { runs: arg('runs').split(',') } : {}),
+    log: console.log,
+    ...(process.argv.includes('--progress') ? { progress: console.log } : {}),
+  });
   console.log(JSON.stringify(figures, null, 2));
   process.exit(0);
 }

@@ -128,6 +128,7 @@ function natFetch(baseUrl, clock, t0, tally) {
     const row = (tally.perMinute[minute] ??= { readLimit: 0, writeLimit: 0, secretsLimit: 0, all: 0 });
     row[bucket] += 1;
     row.all += 1;
+    if (url.includes('/auth/kubernetes-auth/login')) tally.loginAttempts += 1;
     const res = await real(input, { ...init, headers });
     if (res.status === 429) tally.refused += 1;
     return res;
@@ -144,7 +145,7 @@ async function rollout({ preset, push, pods, progress }) {
   const emu = await startEmulator({ clock, rateLimit: preset });
   const app = await provision(emu, { secrets: { GREETING: 'hello', FEATURE_FLAG: 'v0' }, token: { expirationSeconds: 2 * 3600 } });
   const t0 = clock.now();
-  const tally = { perMinute: [], refused: 0 };
+  const tally = { perMinute: [], refused: 0, loginAttempts: 0 };
   const restore = natFetch(emu.infisicalUrl, clock, t0, tally);
   /** FEATURE_FLAG's values and when each was written: a pod serving an older one is behind since the next write. */
   const versions = [{ value: 'v0', at: t0 }];
@@ -220,6 +221,8 @@ async function rollout({ preset, push, pods, progress }) {
       maxSinceLastSuccessSeconds: round(maxSinceSuccessMs / 1000),
       maxStalenessSeconds: round((10 * POLL_MS) / 1000),
       loginsPerPod: round(logins / pods, 2),
+      // Refused ones too (status.logins counts successes): what the rollout spent of the write budget.
+      loginAttemptsPerPod: round(tally.loginAttempts / pods, 1),
       // How many pods hold an event stream at the end (push runs): the rest poll.
       podsOnPushAtEnd: fleet.filter((p) => p.config.status.mode === 'push').length,
     };

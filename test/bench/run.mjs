@@ -402,7 +402,7 @@ const rows = [
   ...Object.entries(r.sse ?? {}).map(([k, v]) => [`event stream, ${k}: peak heap / longest stall`, `${v.peakHeapUsedMiB} MiB / ${v.longestStallMs} ms (${v.error.split(':')[0]})`]),
   ...(r.budget?.runs ?? []).map((b) => [
     `${b.pods} pods, one IP, ${b.preset} ${b.push ? 'push' : 'poll'}: all ready / login minimum`,
-    `${b.podsReady === b.pods ? `${b.allReadySeconds} s` : `${b.podsReady}/${b.pods} ready after 60 min`} / ${b.loginBudgetMinimumSeconds} s${b.podsReady === b.pods ? ` (${b.allReadyOverLoginMinimum}x)` : ''}; ${b.refusedPerPodHour} 429s per pod-hour; steady ${b.steadyBudgetPercentMax} % of budget; behind latest <= ${b.maxBehindLatestSeconds} s; ${b.loginsPerPod} logins/pod`,
+    `${b.podsReady === b.pods ? `${b.allReadySeconds} s` : `${b.podsReady}/${b.pods} ready after 60 min`} / ${b.loginBudgetMinimumSeconds} s${b.podsReady === b.pods ? ` (${b.allReadyOverLoginMinimum}x)` : ''}; ${b.refusedPerPodHour} 429s per pod-hour; steady ${b.steadyBudgetPercentMax} % of budget; behind latest <= ${b.maxBehindLatestSeconds} s; ${b.loginsPerPod} logins (${b.loginAttemptsPerPod} attempts)/pod`,
   ]),
 ].filter(Boolean);
 console.log(`\n${'figure'.padEnd(56)} value`);

@@ -15,6 +15,7 @@ import { InfisicalClient } from 'node-infisical';
 import { expressPair, fastifyPair, nestPair } from './servers.mjs';
 import { schemaErrors } from './schema-errors.mjs';
 import { sseFigures } from './sse.mjs';
+import { budgetFigures } from './budget.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -30,7 +31,7 @@ const round = (n, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
 
 // `pnpm bench -- --only=memory,fleet` runs some sections; all by default.
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const SECTIONS = ['overhead', 'naive', 'coldstart', 'reads', 'latency', 'memory', 'fleet', 'schemaerrors', 'sse'];
+const SECTIONS = ['overhead', 'naive', 'coldstart', 'reads', 'latency', 'memory', 'fleet', 'schemaerrors', 'sse', 'budget'];
 for (const name of only ?? []) if (!SECTIONS.includes(name)) throw new Error(`--only: unknown section "${name}" (one of ${SECTIONS.join(', ')})`);
 const want = (section) => !only || only.includes(section);
 
@@ -363,6 +364,11 @@ try {
     results.sse = await sseFigures();
     log(`9. sse: ${JSON.stringify(results.sse)}`);
   }
+
+  // 10. A fleet behind one NAT against the published Free and Pro budgets (budget.mjs): one simulated hour each.
+  if (want('budget')) {
+    results.budget = await budgetFigures({ quick, log: (line) => log(`10. ${line}`) });
+  }
 } finally {
   loader.kill();
   await emu.close();
@@ -394,6 +400,10 @@ const rows = [
   r.fleet && ['fleet: polls answered 304 Not Modified (a value changes every 10 min)', `${Math.round(r.fleet.notModifiedShare * 1000) / 10} %`],
   r.schemaErrors && ['CONFIG_INVALID for 20,000 failing keys', `${r.schemaErrors.medianMs[20000]} ms (${r.schemaErrors.nsPerKeyAt20000} ns/key; 20k vs 5k keys: ${r.schemaErrors.growth20000Over5000}x, linear = 4x)`],
   ...Object.entries(r.sse ?? {}).map(([k, v]) => [`event stream, ${k}: peak heap / longest stall`, `${v.peakHeapUsedMiB} MiB / ${v.longestStallMs} ms (${v.error.split(':')[0]})`]),
+  ...(r.budget?.runs ?? []).map((b) => [
+    `${b.pods} pods, one IP, ${b.preset} ${b.push ? 'push' : 'poll'}: all ready / login minimum`,
+    `${b.podsReady === b.pods ? `${b.allReadySeconds} s` : `${b.podsReady}/${b.pods} ready after 60 min`} / ${b.loginBudgetMinimumSeconds} s${b.podsReady === b.pods ? ` (${b.allReadyOverLoginMinimum}x)` : ''}; ${b.refusedPerPodHour} 429s per pod-hour; steady ${b.steadyBudgetPercentMax} % of budget; behind latest <= ${b.maxBehindLatestSeconds} s; ${b.loginsPerPod} logins (${b.loginAttemptsPerPod} attempts)/pod`,
+  ]),
 ].filter(Boolean);
 console.log(`\n${'figure'.padEnd(56)} value`);
 for (const [k, v] of rows) console.log(`${k.padEnd(56)} ${v}`);

@@ -6,7 +6,7 @@ import { startKubernetesApi } from './kubernetes/api-server.js';
 import { writeProjectedToken, type ProjectedToken, type ProjectedTokenHandle } from './kubernetes/projected-token.js';
 import { Router } from './http/router.js';
 import { Counters, Faults, type FaultSpec } from './http/faults.js';
-import { RateLimiter, bucketFor } from './http/rate-limit.js';
+import { RateLimiter, bucketFor, resolveRateLimit, type RateLimitPreset, type RateLimitSettings } from './http/rate-limit.js';
 import { startServer } from './http/server.js';
 import { envelope } from './infisical/errors.js';
 import { EmulatorError, unknownProject } from './errors.js';
@@ -28,9 +28,6 @@ const UNAUTHENTICATED = new Set([
   'POST /api/v1/auth/token/revoke',
   'GET /api/status',
 ]);
-
-/** The October 2024 server's defaults (license-fns `getDefaultOnPremFeatures`, `rateLimiter.ts`). */
-const LIMITS_2024 = { readLimit: 60, writeLimit: 200, secretsLimit: 40 };
 
 function withoutReqId(generation: 'current' | '2024', body: unknown): unknown {
   if (generation !== '2024' || !body || typeof body !== 'object' || !('reqId' in body)) return body;
@@ -74,11 +71,21 @@ export interface StartEmulatorOptions {
   /** Whether the plan allows non-wildcard trusted IPs. Default true. */
   ipPlanFeature?: boolean;
   /**
-   * Per-IP, per-minute limits as Infisical Cloud applies them (429 `RateLimitExceeded` with `Retry-After`).
-   * Default false for generation `current` (self-hosted servers of the current version do not rate-limit); for
-   * `2024`, on with that server's defaults (read 60, write 200, secrets 40). Windows follow `clock`.
+   * Per-IP, per-minute limits as Infisical applies them (429 `RateLimitExceeded` with `Retry-After` and
+   * `x-ratelimit-*`): read, write (logins included) and secrets buckets, and a global cap every limited request
+   * counts against (`/api/status` is exempt). Presets: `free` (200 / 90 / 120, global 600) and `pro`
+   * (350 / 200 / 300, global 600), the published Infisical Cloud plans; `self-hosted-2024` (60 / 200 / 40,
+   * global 600), an October 2024 server's defaults. An object sets its own limits (missing ones: 60 / 200 / 60 /
+   * 600). Default false for generation `current` (self-hosted servers of the current version do not rate-limit);
+   * `self-hosted-2024` for `2024`. Windows follow `clock`.
    */
-  rateLimit?: false | { readLimit?: number; writeLimit?: number; secretsLimit?: number };
+  rateLimit?: false | RateLimitPreset | RateLimitSettings;
+  /**
+   * Take the client IP (rate limits, trusted IPs) from the left-most `X-Forwarded-For` entry, as the server's
+   * Fastify `trustProxy: true` does. Default true: tests simulate pods behind one NAT (one address) or spread
+   * over many. False: the socket's address only.
+   */
+  trustProxy?: boolean;
   /** How long Infisical waits for the Kubernetes API (TokenReview, `/version`). Default 10 000, the server's. */
   kubernetesTimeoutMs?: number;
   /**
@@ -199,7 +206,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     },
   };
   const writer = new SecretWriter(ctx);
-  const rateLimit = options.rateLimit ?? (generation === '2024' ? LIMITS_2024 : false);
+  const rateLimit = resolveRateLimit(options.rateLimit, generation === '2024' ? 'self-hosted-2024' : false);
   const limiter = rateLimit ? new RateLimiter(rateLimit, clock) : undefined;
   const router = new Router();
   registerLoginRoutes(router, ctx);
@@ -221,6 +228,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       authenticate: (request) => (UNAUTHENTICATED.has(request.key) ? undefined : tokens.authenticate(request)),
       shapeError: (body) => withoutReqId(generation, body),
       etag: true,
+      trustProxy: options.trustProxy ?? true,
       ...(limiter
         ? {
             admit: (key: string, ip: string) => {

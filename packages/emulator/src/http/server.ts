@@ -39,6 +39,8 @@ export interface ServerHooks {
   shapeError?(body: unknown): unknown;
   /** `ETag` on every 2xx JSON answer and `304` for a matching `If-None-Match` on reads (@fastify/etag). */
   etag?: boolean;
+  /** Take the client IP from the left-most `X-Forwarded-For` entry (Fastify's trustProxy). Default true. */
+  trustProxy?: boolean;
 }
 
 const MAX_BODY = 1024 * 1024;
@@ -77,9 +79,9 @@ async function readBody(req: IncomingMessage): Promise<BodyResult> {
   }
 }
 
-function clientIp(req: IncomingMessage): string {
+function clientIp(req: IncomingMessage, trustProxy: boolean): string {
   // Infisical runs with trustProxy: the left-most X-Forwarded-For entry is the client.
-  const forwarded = req.headers['x-forwarded-for'];
+  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
   const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
   const ip = first || req.socket.remoteAddress || '127.0.0.1';
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
@@ -182,7 +184,7 @@ export async function startServer(hooks: ServerHooks, host: string, port: number
       return;
     }
     hooks.counters.hit(match.key);
-    const ip = clientIp(req);
+    const ip = clientIp(req, hooks.trustProxy ?? true);
     const request: RouteRequest = { raw: req, method, key: match.key, params: match.params, query: url.searchParams, body: undefined, headers: req.headers, ip };
     const ifNoneMatch = typeof req.headers['if-none-match'] === 'string' ? req.headers['if-none-match'] : undefined;
     const etag = hooks.etag ? { ifNoneMatch, read: method === 'GET' || method === 'HEAD' } : undefined;

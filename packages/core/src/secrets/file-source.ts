@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { constants, watch, type FSWatcher } from 'node:fs';
+import { constants } from 'node:fs';
 import { lstat, open, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import { systemClock, type Clock, type ClockTimer } from '../clock/clock.js';
+import { systemClock, type Clock } from '../clock/clock.js';
 import { InfisicalK8sError } from '../errors/error.js';
 import type { InfisicalLogger } from '../options/types.js';
 import type { ResolvedFileSource } from '../options/resolve.js';
 import type { SourceResult } from './secret-source.js';
+import { DigestWatcher } from '../util/digest-watcher.js';
 
 /**
  * A Kubernetes Secret holds at most 1 MiB in all, so one key's file past this is not a mounted secret.
@@ -184,17 +185,24 @@ export class FileSource {
   readonly source: ResolvedFileSource;
   readonly #o: FileWatchOptions;
   #served: string | undefined;
-  #watcher: FSWatcher | undefined;
-  #timer: ClockTimer | undefined;
-  #chain: Promise<void> = Promise.resolve();
-  #pendingCheck = false;
-  #closed = false;
+  readonly #watcher: DigestWatcher;
   readonly #warned = new Set<string>();
+  /** Abandons a read under way at close: a stuck volume must not keep the config waiting. */
   readonly #abort = new AbortController();
 
   constructor(source: ResolvedFileSource, options: FileWatchOptions) {
     this.source = source;
     this.#o = options;
+    this.#watcher = new DigestWatcher({
+      folder: source.directory,
+      clock: options.clock,
+      intervalMs: source.checkIntervalMs,
+      // A failed read is reported by the refresh that reads the content; a check only looks for change.
+      digest: async (signal) => (await readSecretsDirectory(source.directory, { signal })).digest,
+      onDigest: (digest) => {
+        if (digest !== this.#served) options.onChange();
+      },
+    });
   }
 
   /** The directory now, as a source result; what it served becomes the baseline the watch compares against. */
@@ -214,51 +222,21 @@ export class FileSource {
   }
 
   start(): void {
-    try {
-      this.#watcher = watch(this.source.directory, { persistent: false }, () => this.check());
-      this.#watcher.on('error', () => undefined);
-    } catch {
-      // Not mounted (yet): the periodic check covers it.
-    }
-    this.#schedule();
+    this.#watcher.start();
   }
 
   /** Resolves once every queued check has run. */
   idle(): Promise<void> {
-    return this.#chain;
+    return this.#watcher.idle();
   }
 
   /** Queues a comparison of the directory with what was served; a burst of fs events is one check. */
   check(): void {
-    if (this.#closed || this.#pendingCheck) return;
-    this.#pendingCheck = true;
-    this.#chain = this.#chain.then(async () => {
-      this.#pendingCheck = false;
-      let digest: string;
-      try {
-        digest = (await readSecretsDirectory(this.source.directory, { signal: this.#abort.signal })).digest;
-      } catch {
-        return; // The refresh that reads it reports why; a check only looks for change.
-      }
-      if (!this.#closed && digest !== this.#served) this.#o.onChange();
-    });
-  }
-
-  #schedule(): void {
-    if (this.#closed) return;
-    this.#timer = this.#o.clock.setTimeout(() => {
-      this.check();
-      this.#schedule();
-    }, this.source.checkIntervalMs);
-    this.#timer.unref?.();
+    this.#watcher.check();
   }
 
   close(): void {
-    this.#closed = true;
     this.#abort.abort();
-    if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#watcher?.close();
-    this.#watcher = undefined;
+    this.#watcher.close();
   }
 }

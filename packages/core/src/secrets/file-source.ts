@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import { systemClock, type Clock } from '../clock/clock.js';
+import type { Clock } from '../clock/clock.js';
 import { InfisicalK8sError } from '../errors/error.js';
 import type { InfisicalLogger } from '../options/types.js';
 import type { ResolvedFileSource } from '../options/resolve.js';
 import type { SourceResult } from './secret-source.js';
+import { withDeadline } from '../util/deadline.js';
 import { DigestWatcher } from '../util/digest-watcher.js';
 
 /**
@@ -134,39 +135,25 @@ async function readOnce(directory: string): Promise<DirectoryRead> {
  * const { values } = await readSecretsDirectory('/etc/app-secrets');
  */
 export async function readSecretsDirectory(directory: string, options: { signal?: AbortSignal; clock?: Clock; timeoutMs?: number } = {}): Promise<DirectoryRead> {
-  const work = (async () => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await readOnce(directory);
-      } catch (error) {
-        if (!(error instanceof Swapped)) throw error;
-        if (attempt + 1 >= MAX_ATTEMPTS) throw unreadable(directory, `changed under ${MAX_ATTEMPTS} reads in a row, or its ..data link points to a missing folder`);
+  const timeoutMs = options.timeoutMs ?? READ_TIMEOUT_MS;
+  return withDeadline(
+    async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await readOnce(directory);
+        } catch (error) {
+          if (!(error instanceof Swapped)) throw error;
+          if (attempt + 1 >= MAX_ATTEMPTS) throw unreadable(directory, `changed under ${MAX_ATTEMPTS} reads in a row, or its ..data link points to a missing folder`);
+        }
       }
-    }
-  })();
-  // A hung volume is a wall-clock matter: a simulated clock that jumps hours must not time out a read in flight.
-  const clock = options.clock ?? systemClock;
-  const { signal } = options;
-  return new Promise<DirectoryRead>((resolve, reject) => {
-    let done = false;
-    const finish = (settle: () => void) => {
-      if (done) return;
-      done = true;
-      clock.clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      settle();
-    };
-    const onAbort = () => finish(() => reject(new InfisicalK8sError('CLOSED', 'The Infisical config is closed.')));
-    const timeoutMs = options.timeoutMs ?? READ_TIMEOUT_MS;
-    const timer = clock.setTimeout(() => finish(() => reject(unreadable(directory, `could not be read within ${timeoutMs} ms (a hung volume?)`))), timeoutMs);
-    timer.unref?.();
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (read) => finish(() => resolve(read)),
-      (error: unknown) => finish(() => reject(error)),
-    );
-  });
+    },
+    {
+      clock: options.clock,
+      timeoutMs,
+      signal: options.signal,
+      onTimeout: () => unreadable(directory, `could not be read within ${timeoutMs} ms (a hung volume?)`),
+    },
+  );
 }
 
 export interface FileWatchOptions {

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { systemClock, type Clock } from '../clock/clock.js';
+import type { Clock } from '../clock/clock.js';
 import { InfisicalK8sError } from '../errors/error.js';
+import { withDeadline } from '../util/deadline.js';
 
 /** What core keeps of a service-account token: claims for error hints, never the token. */
 export interface TokenClaims {
@@ -101,38 +102,16 @@ async function readRegularFile(path: string): Promise<Buffer> {
  * still closes its file handle when (if ever) it finishes.
  */
 export function readTokenFileBytes(path: string, options: TokenFileReadOptions = {}): Promise<Buffer> {
-  const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? TOKEN_FILE_READ_TIMEOUT_MS;
-  const { signal } = options;
-  if (signal?.aborted) return Promise.reject(new InfisicalK8sError('CLOSED', 'The Infisical config is closed.'));
-  return new Promise<Buffer>((resolve, reject) => {
-    let done = false;
-    const finish = (settle: () => void) => {
-      if (done) return;
-      done = true;
-      clock.clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      settle();
-    };
-    const onAbort = () => finish(() => reject(new InfisicalK8sError('CLOSED', 'The Infisical config is closed.')));
-    const timer = clock.setTimeout(
-      () =>
-        finish(() =>
-          reject(
-            new InfisicalK8sError(
-              'TOKEN_FILE_MISSING',
-              `The service-account token file ${path} could not be read within ${timeoutMs} ms (a hung volume?): check the projected volume at ${dirname(path)}.`,
-            ),
-          ),
-        ),
-      timeoutMs,
-    );
-    timer.unref?.();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    (options.read ?? readRegularFile)(path).then(
-      (bytes) => finish(() => resolve(bytes)),
-      (error: unknown) => finish(() => reject(error)),
-    );
+  return withDeadline(() => (options.read ?? readRegularFile)(path), {
+    clock: options.clock,
+    timeoutMs,
+    signal: options.signal,
+    onTimeout: () =>
+      new InfisicalK8sError(
+        'TOKEN_FILE_MISSING',
+        `The service-account token file ${path} could not be read within ${timeoutMs} ms (a hung volume?): check the projected volume at ${dirname(path)}.`,
+      ),
   });
 }
 

@@ -69,6 +69,9 @@ describe('Function: resolveOptions (through createInfisicalConfig)', () => {
     expect(invalid({ ...complete, secrets: [complete.secrets, { projectId: 'p' }] })).toMatch(/secrets\[1\]\.environment/);
     expect(invalid({ ...complete, secrets: [] })).toMatch(/at least one source/);
     expect(invalid({ ...complete, secrets: { ...complete.secrets, secretPath: 'app' } })).toMatch(/secretPath must start with "\/"/);
+    for (const secretPath of ['/a b', '/app/v1.2', '/é', '//app', '/app//x']) {
+      expect(invalid({ ...complete, secrets: { ...complete.secrets, secretPath } })).toMatch(/folder name outside letters, digits/);
+    }
     expect(invalid({ ...complete, siteUrl: 'ftp://x' })).toMatch(/siteUrl .*INFISICAL_SITE_URL/);
     expect(invalid({ ...complete, refreshIntervalMs: -1 })).toMatch(/refreshIntervalMs/);
     expect(invalid({ ...complete, initialRetries: 0 })).toMatch(/initialRetries/);

@@ -47,6 +47,13 @@ describe("Option: generation '2024' (a server from October 2024)", () => {
     expect((await infisical(current, 'GET', '/api/v3/secrets/raw')).body).toHaveProperty('reqId');
   });
 
+  it('answers a secretPath outside [A-Za-z0-9_-] with the database\'s catch-all 500, as observed (current servers: 400, pinned in secrets-server.test.ts)', async () => {
+    const token = await accessToken(old, app.identityId);
+    const res = await infisical(old, 'GET', `/api/v3/secrets/raw?workspaceId=${app.projectId}&environment=prod&secretPath=/a%20b`, { token });
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ statusCode: 500, message: 'Something went wrong', error: 'Find by secret path' });
+  });
+
   it("refuses an allowedAudience other than the API server's after the TokenReview: 401 Access denied: K8s audience not allowed.", async () => {
     // The 2024 server sends no spec.audiences: the API server checks its own, and the server then compares
     // allowedAudience with status.audiences, which can only hold the API server's audience.

@@ -4,6 +4,9 @@ import { systemClock, type Clock } from '../clock/clock.js';
 import type { InfisicalConfigOptions, InfisicalLogger } from './types.js';
 import type { BackoffPolicy } from '../util/backoff.js';
 
+/** What Infisical accepts as a folder name. */
+const FOLDER_NAME = /^[A-Za-z0-9_-]+$/;
+
 /**
  * Where the seed's manifests mount the projected service-account token (audience `infisical`).
  *
@@ -209,6 +212,11 @@ function resolveSource(input: unknown, env: Record<string, unknown>, index: numb
   if (!projectId?.trim()) invalid(`${at}.projectId is missing: pass it or set INFISICAL_PROJECT_ID`);
   if (!environment?.trim()) invalid(`${at}.environment is missing: pass the environment slug (e.g. "prod") or set INFISICAL_ENVIRONMENT`);
   if (!secretPath.startsWith('/')) invalid(`${at}.secretPath must start with "/", got "${secretPath}"`);
+  // Infisical's folder names are [A-Za-z0-9_-]: current servers refuse any other path with a 400, servers from 2024
+  // with a 500 that would look transient and be retried for ever.
+  if (!secretPath.split('/').every((segment, i, all) => (i === 0 || i === all.length - 1 ? segment === '' || FOLDER_NAME.test(segment) : FOLDER_NAME.test(segment)))) {
+    invalid(`${at}.secretPath "${secretPath}" has a folder name outside letters, digits, "-" and "_": Infisical has no such folder`);
+  }
   const tagSlugs = source.tagSlugs ?? [];
   if (!Array.isArray(tagSlugs) || !tagSlugs.every((tag) => typeof tag === 'string')) invalid(`${at}.tagSlugs must be an array of tag slugs`);
   const resolved = {

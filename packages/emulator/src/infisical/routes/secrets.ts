@@ -27,11 +27,15 @@ export function requireProjectAccess(ctx: InfisicalContext, caller: Authenticate
   return project;
 }
 
-/** The folder lookup's own check: every segment of a secret path is a valid folder name, else 400. */
-export function requireValidPath(path: string): void {
-  if (!path.split('/').filter(Boolean).every((segment) => FOLDER_NAME.test(segment))) {
-    fail(400, 'Invalid secret path. Only alphanumeric characters, dashes, and underscores are allowed.', 'BadRequest');
-  }
+/**
+ * The folder lookup's own check: every segment of a secret path is a valid folder name, else 400. A 2024 server
+ * had no such check: its folder query failed in the database, answered as the catch-all 500 named after the query
+ * (observed: `500 {"statusCode":500,"message":"Something went wrong","error":"Find by secret path"}`).
+ */
+export function requireValidPath(path: string, generation: 'current' | '2024' = 'current'): void {
+  if (path.split('/').filter(Boolean).every((segment) => FOLDER_NAME.test(segment))) return;
+  if (generation === '2024') fail(500, 'Something went wrong', 'Find by secret path');
+  fail(400, 'Invalid secret path. Only alphanumeric characters, dashes, and underscores are allowed.', 'BadRequest');
 }
 
 /** `workspaceId` wins; else `workspaceSlug` / `projectSlug` names the project (404 when none has it). */
@@ -179,7 +183,7 @@ export function registerSecretRoutes(router: Router, ctx: InfisicalContext, writ
     const caller = await ctx.tokens.authenticate(req);
     const q = parseListQuery(ctx, req.query, route);
     requireProjectAccess(ctx, caller, q.projectId, false);
-    requireValidPath(q.secretPath);
+    requireValidPath(q.secretPath, ctx.options.generation);
     return { status: 200, body: listSecrets(ctx, q) };
   };
 
@@ -199,7 +203,7 @@ export function registerSecretRoutes(router: Router, ctx: InfisicalContext, writ
     if (!projectId) fail(400, 'You must provide workspaceSlug or workspaceId', 'BadRequest');
     requireProjectAccess(ctx, caller, projectId, false);
     const path = normalizePath(req.query.get('secretPath'));
-    requireValidPath(path);
+    requireValidPath(path, ctx.options.generation);
     const name = req.params.secretName!;
     const secret = ctx.state.folder(projectId, environment, path)?.get(name);
     if (!secret) fail(404, `Secret with name '${name}' not found`, 'NotFound');
@@ -231,7 +235,7 @@ export function registerSecretRoutes(router: Router, ctx: InfisicalContext, writ
     const projectId = resolveProject(ctx, id, slug);
     if (!projectId) fail(400, 'Must provide either project slug or projectId', 'BadRequest');
     requireProjectAccess(ctx, caller, projectId, true);
-    requireValidPath(secretPath);
+    requireValidPath(secretPath, ctx.options.generation);
     const key = req.params.secretName!;
     const folder = ctx.state.folder(projectId, environment!, secretPath);
     if (kind !== 'create' && !folder) fail(404, folderNotFound(ctx, secretPath, environment!), 'NotFound');

@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { BehaviorSubject, Subject, filter, type Observable } from 'rxjs';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { InfisicalApiError, InfisicalClient, InfisicalError } from 'node-infisical';
-import { ManualClock, type ClockTimer } from '../clock/clock.js';
+import { tracked, type ClockTimer } from '../clock/clock.js';
 import { InfisicalK8sError, isInfisicalK8sError } from '../errors/error.js';
 import { toInfisicalK8sError } from '../errors/map.js';
 import { resolveOptions, type ResolvedOptions } from '../options/resolve.js';
@@ -69,10 +69,8 @@ class Engine<T> implements InfisicalConfig<T> {
   /** Sources loaded at least once (an empty first load is worth a warning, a later one is not). */
   readonly #loadedSources = new Set<string>();
   readonly #warnedCollisions = new Set<string>();
-  readonly #busy = new Set<Promise<unknown>>();
   #agent: ReturnType<typeof unrefPool>;
   #revoking = false;
-  #detachIdle: (() => void) | undefined;
 
   constructor(options: ResolvedOptions, schema: StandardSchemaV1 | undefined) {
     this.#o = options;
@@ -147,30 +145,11 @@ class Engine<T> implements InfisicalConfig<T> {
         'TLS CERTIFICATE VERIFICATION IS OFF (tls.rejectUnauthorized: false): anyone on the network path can read every secret and token. Pass Infisical\'s CA with tls.ca or INFISICAL_CA_PATH instead.',
       );
     }
-    if (options.clock instanceof ManualClock) this.#detachIdle = options.clock.onIdle(() => this.#idle());
-    this.#track(this.#refresh('initial').catch(() => undefined));
+    this.#refresh('initial').catch(() => undefined);
     // Directories only: no login, so no token file to watch (it may not even be mounted).
     if (this.#sources.callsInfisical) this.#tokenFile.start();
     this.#sources.startWatching();
     this.#push?.watch(this.#sources.watchedLocations());
-  }
-
-  /** Resolves when nothing core started is in flight (ManualClock.advance waits on it). */
-  async #idle(): Promise<void> {
-    for (let i = 0; i < 20; i++) {
-      await this.#tokenFile.idle();
-      await this.#sources.idle();
-      await this.#tokens.idle();
-      await this.#push?.idle();
-      await Promise.allSettled(this.#busy);
-      if (!this.#inFlight && this.#busy.size === 0) break;
-      await this.#inFlight?.catch(() => undefined);
-    }
-  }
-
-  #track(work: Promise<unknown>): void {
-    this.#busy.add(work);
-    void work.finally(() => this.#busy.delete(work));
   }
 
   get snapshot(): T {
@@ -261,7 +240,7 @@ class Engine<T> implements InfisicalConfig<T> {
       this.#again = undefined;
       if (again && !this.#closed) this.#trigger(again);
     });
-    this.#inFlight = run;
+    this.#inFlight = tracked(this.#o.clock, run);
     run.then(
       (value) => this.#waiters.resolve(value),
       (error: InfisicalK8sError) => this.#waiters.attemptFailed(error),
@@ -424,7 +403,7 @@ class Engine<T> implements InfisicalConfig<T> {
     // Inside a Retry-After window a push event, a poll or a new token would only earn another 429: the retry
     // already pending (at or after the window's end) refetches everything. Only refresh() asks regardless.
     if (reason !== 'retry' && reason !== 'initial' && this.#retryTimer && this.#notBefore !== undefined && this.#o.clock.now() < this.#notBefore) return;
-    this.#track(this.#refresh(reason).catch(() => undefined));
+    this.#refresh(reason).catch(() => undefined);
   }
 
   /**
@@ -461,7 +440,7 @@ class Engine<T> implements InfisicalConfig<T> {
       .finally(() => {
         this.#rotating = false;
       });
-    this.#track(work);
+    tracked(this.#o.clock, work);
   }
 
   close(): Promise<void> {
@@ -490,7 +469,6 @@ class Engine<T> implements InfisicalConfig<T> {
     this.#revoking = false;
     await this.#client.close();
     await this.#agent.destroy();
-    this.#detachIdle?.();
     this.#snapshot$.complete();
     this.#changes$.complete();
     this.#errors$.complete();

@@ -108,8 +108,6 @@ class EventStream {
   /** This streak already spent its one login on a 401. */
   #streakLoggedIn = false;
   connected = false;
-  /** Settles once the current attempt has a stream or has failed: what a manual clock waits for. */
-  connecting: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly client: InfisicalClient,
@@ -131,7 +129,8 @@ class EventStream {
     );
     let generation = -1;
     const { promise, resolve: opened } = deferred();
-    this.connecting = promise;
+    // Until the attempt has a stream or has failed (an open stream never settles, so it is not the work itself).
+    this.o.clock.track?.(promise);
     try {
       generation = await this.auth.use();
       if (this.#abort.signal.aborted) return;
@@ -246,11 +245,6 @@ export class PushSubscription {
 
   get refused(): boolean {
     return this.#refused;
-  }
-
-  /** Resolves once no subscription request is in flight (open streams do not count). */
-  async idle(): Promise<void> {
-    await Promise.all([...this.#streams.values()].map((stream) => stream.connecting));
   }
 
   /** Subscribes to exactly these folders, keeping streams whose registrations did not change. */

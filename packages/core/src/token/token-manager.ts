@@ -1,5 +1,5 @@
 import { isRenewRefusedError, type InfisicalClient } from 'node-infisical';
-import type { Clock, ClockTimer } from '../clock/clock.js';
+import { tracked, type Clock, type ClockTimer } from '../clock/clock.js';
 import { toInfisicalK8sError } from '../errors/map.js';
 import { InfisicalK8sError } from '../errors/error.js';
 import type { InfisicalLogger } from '../options/types.js';
@@ -82,7 +82,7 @@ export class TokenManager {
   /** Abandons a token-file read under way: close() never waits on a stuck volume. */
   readonly #abort = new AbortController();
   readonly stats = { logins: 0, renewals: 0, refusedRenewals: 0, revocations: 0 };
-  /** Work started by timers, so a manual clock can wait for it before moving time on. */
+  /** Revocations and scheduled actions in flight: close() lets them finish. */
   readonly #busy = new Set<Promise<unknown>>();
 
   constructor(client: InfisicalClient, options: TokenManagerOptions, events: TokenEvents) {
@@ -145,9 +145,12 @@ export class TokenManager {
   login(force = false): Promise<void> {
     if (this.#closed) return Promise.resolve();
     if (!this.#login && !force && this.#lastLoginError && this.#o.clock.now() < this.#nextLoginAt) return Promise.reject(this.#lastLoginError);
-    this.#login ??= this.#doLogin().finally(() => {
-      this.#login = undefined;
-    });
+    this.#login ??= tracked(
+      this.#o.clock,
+      this.#doLogin().finally(() => {
+        this.#login = undefined;
+      }),
+    );
     return this.#login;
   }
 
@@ -262,9 +265,12 @@ export class TokenManager {
   }
 
   #renewNow(): Promise<void> {
-    this.#renew ??= this.#doRenew().finally(() => {
-      this.#renew = undefined;
-    });
+    this.#renew ??= tracked(
+      this.#o.clock,
+      this.#doRenew().finally(() => {
+        this.#renew = undefined;
+      }),
+    );
     return this.#renew;
   }
 
@@ -333,13 +339,7 @@ export class TokenManager {
   #track(work: Promise<unknown>): void {
     this.#busy.add(work);
     void work.finally(() => this.#busy.delete(work));
-  }
-
-  /** Resolves once no login, renewal, revocation or scheduled action is in flight. */
-  async idle(): Promise<void> {
-    for (let i = 0; i < 20 && (this.#busy.size > 0 || this.#login || this.#renew); i++) {
-      await Promise.allSettled([...this.#busy, this.#login, this.#renew]);
-    }
+    this.#o.clock.track?.(work);
   }
 
   async #run(action: 'login' | 'renew'): Promise<void> {

@@ -1,4 +1,4 @@
-export { createInfisicalConfig } from './config/infisical-config.js';
+export { createInfisicalConfig } from './config/create-infisical-config.js';
 export type { InfisicalConfig, ConfigOutput, ConfigChange, ConfigStatus, ReadinessReport, RefreshReason } from './config/types.js';
 export type { InfisicalConfigOptions, SecretSourceOptions, FileSourceOptions, InfisicalLogger } from './options/types.js';
 export { SECRET_FILE_MAX_BYTES, SECRET_FILES_MAX_COUNT } from './secrets/file-source.js';

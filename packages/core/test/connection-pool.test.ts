@@ -12,7 +12,10 @@ afterEach(async () => {
   h = undefined;
 });
 
-describe('Connection pool', () => {
+/** Waits on loopback I/O (TLS, SSE) in real time; the bound only turns a hang into a failure, load cannot reach it. */
+const eventually = (predicate: () => boolean) => waitFor(predicate, 60_000);
+
+describe('Connection pool', { timeout: 120_000 }, () => {
   it('with tls.ca, close() ends a request in flight and the open push stream at once, through the one pool core owns', async () => {
     // The harness's own config cannot know the CA (the emulator makes it at start): close it, and make one that does.
     h = await harness({ manualClock: false, emulator: { infisicalTls: true }, config: { push: false, tls: { ca: '' } } });
@@ -28,13 +31,13 @@ describe('Connection pool', () => {
       logger: captureLogger(),
     });
     expect(await config.ready()).toEqual({ GREETING: 'hello', PORT: '8080' });
-    await waitFor(() => config!.status.mode === 'push' && emu.events.connections() === 1);
+    await eventually(() => config!.status.mode === 'push' && emu.events.connections() === 1);
     emu.faults.inject({ route: routes.list, hang: true });
     const lists = emu.counters.get(routes.list);
     const pending = config.refresh().catch((error: unknown) => error);
-    await waitFor(() => emu.counters.get(routes.list) === lists + 1);
+    await eventually(() => emu.counters.get(routes.list) === lists + 1);
     await config.close();
     expect(await pending).toBeInstanceOf(InfisicalK8sError);
-    await waitFor(() => emu.events.connections() === 0);
+    await eventually(() => emu.events.connections() === 0);
   });
 });

@@ -14,7 +14,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, provision, EmulatorError, type Emulator, type FaultSpec, type Provisioned, type ProvisionOptions, type StartEmulatorOptions } from '@infisical-k8s/emulator';
-import { createInfisicalConfig, InfisicalK8sError, ManualClock, type InfisicalConfig, type InfisicalConfigOptions } from '@infisical-k8s/core';
+import { createInfisicalConfig, InfisicalK8sError, type InfisicalConfig, type InfisicalConfigOptions } from '@infisical-k8s/core';
+import { ManualClock } from '@infisical-k8s/core/testing';
 
 const LOGIN = 'POST /api/v1/auth/kubernetes-auth/login';
 const RENEW = 'POST /api/v1/auth/token/renew';

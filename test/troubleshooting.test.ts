@@ -6,7 +6,8 @@
 import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, provision, type Emulator, type Provisioned, type ProvisionOptions } from '@infisical-k8s/emulator';
-import { createInfisicalConfig, InfisicalK8sError, ManualClock, type InfisicalConfigOptions } from '@infisical-k8s/core';
+import { createInfisicalConfig, InfisicalK8sError, type InfisicalConfigOptions } from '@infisical-k8s/core';
+import { ManualClock } from '@infisical-k8s/core/testing';
 
 let emu: Emulator | undefined;
 let app: Provisioned | undefined;

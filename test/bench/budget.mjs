@@ -9,7 +9,8 @@
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { RATE_LIMIT_PRESETS, provision, startEmulator } from '@infisical-k8s/emulator';
-import { ManualClock, createInfisicalConfig } from '@infisical-k8s/core';
+import { createInfisicalConfig } from '@infisical-k8s/core';
+import { ManualClock } from '@infisical-k8s/core/testing';
 
 const NAT_IP = '203.0.113.10';
 const ROLLOUT_MS = 60_000;

@@ -2,7 +2,8 @@
 // no event route (router 404s), the classic renewal rule, its rate limits. One config lives through the whole
 // file on a ManualClock shared with the emulator: first load, polling refresh, days of renewals, rotations.
 import { rm } from 'node:fs/promises';
-import { createInfisicalConfig, ManualClock, type InfisicalConfig } from '@infisical-k8s/core';
+import { createInfisicalConfig, type InfisicalConfig } from '@infisical-k8s/core';
+import { ManualClock } from '@infisical-k8s/core/testing';
 import { provision, type Emulator, type Provisioned } from '@infisical-k8s/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGeneration } from './generations.js';

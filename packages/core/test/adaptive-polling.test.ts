@@ -6,7 +6,8 @@
 import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, provision } from '@infisical-k8s/emulator';
-import { createInfisicalConfig, ManualClock, type InfisicalConfig } from '@infisical-k8s/core';
+import { createInfisicalConfig, type InfisicalConfig } from '@infisical-k8s/core';
+import { ManualClock } from '@infisical-k8s/core/testing';
 import { captureLogger, harness, routes, type Harness } from './helpers.js';
 
 let h: Harness<undefined> | undefined;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, systemClock } from '@infisical-k8s/core';
+import { createInfisicalConfig, systemClock, type Clock } from '@infisical-k8s/core';
+import { ManualClock } from '@infisical-k8s/core/testing';
 
 describe('Class: ManualClock', () => {
   it('fires nothing until advanced, then every due timer in due order (ties in scheduling order)', async () => {
@@ -39,6 +40,47 @@ describe('Class: ManualClock', () => {
     clock.setTimeout(() => order.push('second timer'), 2);
     await clock.advance(2);
     expect(order).toEqual(['io done', 'second timer']);
+  });
+
+  it('waits for work handed to track() before firing the next timer, however long it takes', async () => {
+    const clock = new ManualClock(0);
+    const order: string[] = [];
+    // Ten event-loop turns: longer than settle()'s own few turns, so only track() can make advance wait for it.
+    const slow = async () => {
+      for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+      order.push('work done');
+    };
+    clock.setTimeout(() => clock.track(slow()), 1);
+    clock.setTimeout(() => order.push('second timer'), 2);
+    await clock.advance(2);
+    expect(order).toEqual(['work done', 'second timer']);
+  });
+});
+
+describe('Interface: Clock', () => {
+  it('core hands its own work to any clock\'s track() hook, not only to a ManualClock', async () => {
+    const manual = new ManualClock();
+    let tracked = 0;
+    const clock: Clock = {
+      now: () => manual.now(),
+      setTimeout: (fn, ms) => manual.setTimeout(fn, ms),
+      clearTimeout: (timer) => manual.clearTimeout(timer),
+      track: (work) => {
+        tracked += 1;
+        manual.track(work);
+      },
+    };
+    const config = createInfisicalConfig({
+      siteUrl: 'http://127.0.0.1:9',
+      kubernetesAuth: { identityId: '00000000-0000-4000-8000-000000000000', tokenPath: '/nonexistent/token' },
+      secrets: { projectId: 'p', environment: 'prod' },
+      push: false,
+      clock,
+      logger: { warn: () => undefined, error: () => undefined },
+    });
+    await manual.settle();
+    await config.close();
+    expect(tracked).toBeGreaterThan(0);
   });
 });
 

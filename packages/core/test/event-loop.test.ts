@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, provision, type Emulator, type Provisioned } from '@infisical-k8s/emulator';
-import { createInfisicalConfig, ManualClock } from '@infisical-k8s/core';
+import { createInfisicalConfig } from '@infisical-k8s/core';
+import { ManualClock } from '@infisical-k8s/core/testing';
 import { captureLogger, routes } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

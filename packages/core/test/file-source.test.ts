@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { startEmulator, provision } from '@infisical-k8s/emulator';
-import { createInfisicalConfig, ManualClock, type ConfigChange, type InfisicalConfig } from '@infisical-k8s/core';
+import { createInfisicalConfig, type ConfigChange, type InfisicalConfig } from '@infisical-k8s/core';
+import { ManualClock } from '@infisical-k8s/core/testing';
 import { captureLogger, harness, routes, waitFor, type Harness } from './helpers.js';
 
 /**

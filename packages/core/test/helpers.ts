@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { startEmulator, provision, type Emulator, type Provisioned, type ProvisionOptions, type StartEmulatorOptions } from '@infisical-k8s/emulator';
-import { createInfisicalConfig, ManualClock, type InfisicalConfigOptions, type InfisicalLogger } from '@infisical-k8s/core';
+import { createInfisicalConfig, type InfisicalConfigOptions, type InfisicalLogger } from '@infisical-k8s/core';
+import { ManualClock } from '@infisical-k8s/core/testing';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { InfisicalClient } from 'node-infisical';
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, type ClockTimer } from '@infisical-k8s/core';
+import type { ClockTimer } from '@infisical-k8s/core';
+import { ManualClock } from '@infisical-k8s/core/testing';
 import { harness, routes, waitFor, type Harness } from './helpers.js';
 
 /** A ManualClock that counts the timers armed for core's push debounce (50 ms): one per event core has read. */

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createInfisicalConfig, ManualClock } from '@infisical-k8s/core';
+import { createInfisicalConfig } from '@infisical-k8s/core';
+import { ManualClock } from '@infisical-k8s/core/testing';
 import { InfisicalClient } from 'node-infisical';
 import { captureLogger, harness, routes, type Harness } from './helpers.js';
 

@@ -1,3 +1,3 @@
 export { infisical, type InfisicalMiddleware, type InfisicalMiddlewareOptions } from './middleware.js';
 export type { Register, RegisteredSecrets } from './register.js';
-export { InfisicalK8sError, ManualClock, type ConfigOutput, type InfisicalConfig, type InfisicalConfigOptions } from '@infisical-k8s/core';
+export { InfisicalK8sError, type ConfigOutput, type InfisicalConfig, type InfisicalConfigOptions } from '@infisical-k8s/core';

@@ -11,4 +11,4 @@ export {
   INFISICAL_MODULE_OPTIONS,
   type Secrets,
 } from './tokens.js';
-export { InfisicalK8sError, ManualClock, type ConfigChange, type ConfigOutput, type InfisicalConfig } from '@infisical-k8s/core';
+export { InfisicalK8sError, type ConfigChange, type ConfigOutput, type InfisicalConfig } from '@infisical-k8s/core';

@@ -19,6 +19,18 @@ export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): ClockTimer;
   clearTimeout(timer: ClockTimer): void;
+  /**
+   * Told about work core started on its own (a fetch, a login, a file check), so a clock that moves only when
+   * told (`ManualClock` from `@infisical-k8s/core/testing`) can let it settle before firing the next timer. Real
+   * clocks leave it out or empty: nothing waits on it.
+   */
+  track?(work: Promise<unknown>): void;
+}
+
+/** Hands `work` to the clock's `track` hook and returns it, so a call site stays one expression. */
+export function tracked<T>(clock: Clock, work: Promise<T>): Promise<T> {
+  clock.track?.(work);
+  return work;
 }
 
 /**
@@ -37,92 +49,7 @@ export const systemClock: Clock = {
   clearTimeout(timer) {
     clearTimeout(timer as NodeJS.Timeout);
   },
+  track() {
+    // Real time runs by itself: nothing needs to wait for core's work.
+  },
 };
-
-interface ManualTimer extends ClockTimer {
-  id: number;
-  at: number;
-  fn: () => void;
-}
-
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/**
- * A clock that only moves when told to. `advance()` fires due timers in order and lets real I/O
- * (HTTP to the emulator) that a timer started settle before moving on. Share it with the emulator
- * (`startEmulator({ clock })`) so token lifetimes agree on both sides.
- *
- * @example
- * const clock = new ManualClock();
- * const emu = await startEmulator({ clock });
- * const config = createInfisicalConfig({ ...options, clock });
- * await clock.advance(24 * 3600_000); // one simulated day
- */
-export class ManualClock implements Clock {
-  #now: number;
-  #nextId = 1;
-  readonly #timers = new Map<number, ManualTimer>();
-  /** Awaited after every fired timer; core registers its idle check here so `advance` waits for in-flight work. */
-  #idle: Array<() => Promise<void>> = [];
-
-  constructor(startMs: number = Date.UTC(2026, 0, 1)) {
-    this.#now = startMs;
-  }
-
-  now(): number {
-    return this.#now;
-  }
-
-  setTimeout(fn: () => void, ms: number): ClockTimer {
-    const timer: ManualTimer = { id: this.#nextId++, at: this.#now + Math.max(0, ms), fn };
-    this.#timers.set(timer.id, timer);
-    return timer;
-  }
-
-  clearTimeout(timer: ClockTimer): void {
-    this.#timers.delete((timer as ManualTimer).id);
-  }
-
-  /** Number of scheduled timers. */
-  pending(): number {
-    return this.#timers.size;
-  }
-
-  /** Lets `advance` wait for work a timer started (core calls this; users rarely need it). */
-  onIdle(wait: () => Promise<void>): () => void {
-    this.#idle.push(wait);
-    return () => {
-      this.#idle = this.#idle.filter((w) => w !== wait);
-    };
-  }
-
-  /** Waits until in-flight work (HTTP included) has settled, without moving time. */
-  async settle(): Promise<void> {
-    for (let i = 0; i < 3; i++) await settle();
-    for (const wait of this.#idle) await wait();
-    for (let i = 0; i < 3; i++) await settle();
-  }
-
-  /** Moves time forward by `ms`, firing every timer that falls due, in order. */
-  async advance(ms: number): Promise<void> {
-    await this.advanceTo(this.#now + ms);
-  }
-
-  /** Moves time forward to the epoch-ms `target` (never backwards), firing every timer that falls due, in order. */
-  async advanceTo(target: number): Promise<void> {
-    await this.settle();
-    for (;;) {
-      let next: ManualTimer | undefined;
-      for (const timer of this.#timers.values()) {
-        if (timer.at <= target && (!next || timer.at < next.at || (timer.at === next.at && timer.id < next.id))) next = timer;
-      }
-      if (!next) break;
-      this.#timers.delete(next.id);
-      this.#now = Math.max(this.#now, next.at);
-      next.fn();
-      await this.settle();
-    }
-    this.#now = Math.max(this.#now, target);
-    await this.settle();
-  }
-}

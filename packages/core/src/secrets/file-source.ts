@@ -212,11 +212,6 @@ export class FileSource {
     this.#watcher.start();
   }
 
-  /** Resolves once every queued check has run. */
-  idle(): Promise<void> {
-    return this.#watcher.idle();
-  }
-
   /** Queues a comparison of the directory with what was served; a burst of fs events is one check. */
   check(): void {
     this.#watcher.check();

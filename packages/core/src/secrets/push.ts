@@ -2,7 +2,8 @@ import { InfisicalApiError, isRouteNotFoundError, type EventRegistration, type I
 import type { Clock, ClockTimer } from '../clock/clock.js';
 import type { InfisicalLogger } from '../options/types.js';
 import { isInfisicalK8sError } from '../errors/error.js';
-import { retryWait, type BackoffPolicy } from '../util/backoff.js';
+import type { BackoffPolicy } from '../util/backoff.js';
+import { RetryTimer } from '../util/retry-timer.js';
 
 /** A folder whose changes matter: a source, or a folder one of its sources imports. */
 export interface WatchedLocation {
@@ -98,18 +99,16 @@ function describe(error: unknown): string {
  */
 class EventStream {
   readonly #abort = new AbortController();
-  #timer: ClockTimer | undefined;
+  /** The reconnect, and the streak of failures it backs off over. */
+  readonly #retry: RetryTimer;
   #healthyTimer: ClockTimer | undefined;
-  #failures = 0;
-  /** The `Retry-After` of the last failure, until the next attempt. */
-  #retryAfterMs: number | undefined;
+  /** The wait the last failure drew, for the reconnect after it. */
+  #delay = 0;
   /** This streak of failures was logged. */
   #streakLogged = false;
   /** This streak already spent its one login on a 401. */
   #streakLoggedIn = false;
   connected = false;
-  /** Settles once the current attempt has a stream or has failed: what a manual clock waits for. */
-  connecting: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly client: InfisicalClient,
@@ -118,7 +117,9 @@ class EventStream {
     private readonly projectId: string,
     private readonly locations: readonly WatchedLocation[],
     private readonly owner: { events: PushEvents; refuse(reason: string): void; refused(): boolean },
-  ) {}
+  ) {
+    this.#retry = new RetryTimer(o);
+  }
 
   start(): void {
     void this.#connect(false);
@@ -131,7 +132,8 @@ class EventStream {
     );
     let generation = -1;
     const { promise, resolve: opened } = deferred();
-    this.connecting = promise;
+    // Until the attempt has a stream or has failed (an open stream never settles, so it is not the work itself).
+    this.o.clock.track?.(promise);
     try {
       generation = await this.auth.use();
       if (this.#abort.signal.aborted) return;
@@ -154,7 +156,7 @@ class EventStream {
         this.#clearHealthyTimer();
       }
       // The server closes streams on its own (timeouts); one that ends at once is a failure in disguise.
-      if (this.o.clock.now() - openedAt < MIN_HEALTHY_STREAM_MS) this.#failed('the stream closed right after opening');
+      if (this.o.clock.now() - openedAt < MIN_HEALTHY_STREAM_MS) this.#failed('the stream closed right after opening', undefined);
       else this.#healthy();
     } catch (error) {
       if (this.#abort.signal.aborted) return;
@@ -174,21 +176,19 @@ class EventStream {
           return;
         }
       }
-      this.#retryAfterMs = retryAfterOf(error);
-      if (this.#retryAfterMs !== undefined) this.owner.events.onRetryAfter?.(this.#retryAfterMs);
-      this.#failed(describe(error));
+      const retryAfterMs = retryAfterOf(error);
+      if (retryAfterMs !== undefined) this.owner.events.onRetryAfter?.(retryAfterMs);
+      this.#failed(describe(error), retryAfterMs);
     } finally {
       opened();
     }
     if (this.#abort.signal.aborted) return;
-    const delay = this.#failures === 0 ? 0 : retryWait(this.#failures - 1, this.o.backoff, this.o.random, this.#retryAfterMs);
-    this.#retryAfterMs = undefined;
-    this.#timer = this.o.clock.setTimeout(() => void this.#connect(true), delay);
-    this.#timer.unref?.();
+    // A stream the server closed after a healthy while comes back at once; a failure waits its backoff step.
+    this.#retry.start(() => void this.#connect(true), this.#retry.failures === 0 ? 0 : this.#delay);
   }
 
-  #failed(reason: string): void {
-    this.#failures += 1;
+  #failed(reason: string, retryAfterMs: number | undefined): void {
+    this.#delay = this.#retry.fail(retryAfterMs);
     if (this.#streakLogged) return;
     this.#streakLogged = true;
     this.o.logger.warn(`push: the event stream failed (${reason}); reconnecting with backoff, polling meanwhile. Logged once until it is back.`);
@@ -202,7 +202,7 @@ class EventStream {
   #healthy(): void {
     this.#healthyTimer = undefined;
     if (this.#streakLogged) this.o.logger.info?.('push: the event stream is back');
-    this.#failures = 0;
+    this.#retry.reset();
     this.#streakLogged = false;
     this.#streakLoggedIn = false;
   }
@@ -210,8 +210,7 @@ class EventStream {
   stop(): void {
     this.#abort.abort();
     this.#clearHealthyTimer();
-    if (this.#timer) this.o.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#retry.cancel();
     this.connected = false;
   }
 }
@@ -246,11 +245,6 @@ export class PushSubscription {
 
   get refused(): boolean {
     return this.#refused;
-  }
-
-  /** Resolves once no subscription request is in flight (open streams do not count). */
-  async idle(): Promise<void> {
-    await Promise.all([...this.#streams.values()].map((stream) => stream.connecting));
   }
 
   /** Subscribes to exactly these folders, keeping streams whose registrations did not change. */

@@ -81,11 +81,6 @@ export class SecretSources {
     for (const files of this.#files.values()) files.start();
   }
 
-  /** Resolves once the directories' queued checks have run. */
-  async idle(): Promise<void> {
-    await Promise.all([...this.#files.values()].map((files) => files.idle()));
-  }
-
   close(): void {
     for (const files of this.#files.values()) files.close();
   }

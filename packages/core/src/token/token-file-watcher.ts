@@ -41,11 +41,6 @@ export class TokenFileWatcher {
     this.#watcher.start();
   }
 
-  /** Resolves once every queued check has run. */
-  idle(): Promise<void> {
-    return this.#watcher.idle();
-  }
-
   check(): void {
     this.#watcher.check();
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InfisicalClient } from 'node-infisical';
-import { ManualClock } from '../clock/clock.js';
+import { ManualClock } from '../clock/manual-clock.js';
 import { readTokenFileBytes, TOKEN_FILE_READ_TIMEOUT_MS } from './token-file.js';
 import { TokenManager } from './token-manager.js';
 

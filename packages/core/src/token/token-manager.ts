@@ -1,10 +1,13 @@
 import { isRenewRefusedError, type InfisicalClient } from 'node-infisical';
-import type { Clock, ClockTimer } from '../clock/clock.js';
+import { tracked, type Clock } from '../clock/clock.js';
 import { toInfisicalK8sError } from '../errors/map.js';
-import { InfisicalK8sError } from '../errors/error.js';
+import type { InfisicalK8sError } from '../errors/error.js';
 import type { InfisicalLogger } from '../options/types.js';
-import { retryWait, type BackoffPolicy } from '../util/backoff.js';
+import type { BackoffPolicy } from '../util/backoff.js';
+import { RetryTimer } from '../util/retry-timer.js';
 import { describeAccessToken, type AccessTokenInfo } from './access-token.js';
+import { deadOnArrivalError, staleTokenError, warnSkewOnce, type Lineage } from './lineage.js';
+import { Revocations } from './revocations.js';
 import { readServiceAccountToken, type TokenClaims } from './token-file.js';
 import { planNext } from './schedule.js';
 
@@ -29,20 +32,6 @@ export interface TokenEvents {
 
 /** Never send a token this close to its expiry: log in instead. */
 const EXPIRY_MARGIN_MS = 5_000;
-/** Lineage ids already revoked, remembered so a late renewal answer of one is not revoked twice. */
-const REVOKED_MEMORY = 64;
-
-/** One login and the renewals that extend it: the server keeps one `jti` for all of them. */
-interface Lineage {
-  generation: number;
-  /** The latest JWT of the lineage: what calls, renewals and the revocation use. */
-  token: string;
-  info: AccessTokenInfo;
-  /** The server refused it on a call (401, 403 TokenError): never used, renewed or revoked again. */
-  refused: boolean;
-  /** It looked expired by the pod's clock on arrival: not trusted to replace its predecessor until it renews. */
-  suspect: boolean;
-}
 
 /**
  * The access token's life: log in, renew at about two thirds of its remaining life, log in again
@@ -60,11 +49,7 @@ export class TokenManager {
   readonly #o: TokenManagerOptions;
   readonly #events: TokenEvents;
   #current: Lineage | undefined;
-  /** Replaced lineages still waiting for their successor to prove itself before they are revoked. */
-  #superseded: Lineage[] = [];
-  readonly #revokedLineages = new Set<string>();
-  /** Revocations cut short by close(): retried there when the config revokes on close. */
-  #unrevoked: string[] = [];
+  readonly #revocations: Revocations;
   #claims: TokenClaims | undefined;
   /** Bumped at every login: a 401 on a call made with an older token must not throw away a newer one. */
   #generation = 0;
@@ -72,23 +57,29 @@ export class TokenManager {
   #renewRefused = false;
   #login: Promise<void> | undefined;
   #renew: Promise<void> | undefined;
-  #timer: ClockTimer | undefined;
-  #failures = 0;
-  #loginFailures = 0;
+  /** The next scheduled renewal or login, and the failures of scheduled ones. */
+  readonly #next: RetryTimer;
+  /** Failed logins: no login before `#nextLoginAt`, whoever asks. */
+  readonly #loginBackoff: RetryTimer;
   #nextLoginAt = 0;
   #lastLoginError: InfisicalK8sError | undefined;
-  #skewWarned = false;
+  /** Warns once per config that the pod's clock disagrees with Infisical's (times are server-relative). */
+  readonly #noteArrival: (info: AccessTokenInfo) => void;
   #closed = false;
   /** Abandons a token-file read under way: close() never waits on a stuck volume. */
   readonly #abort = new AbortController();
   readonly stats = { logins: 0, renewals: 0, refusedRenewals: 0, revocations: 0 };
-  /** Work started by timers, so a manual clock can wait for it before moving time on. */
+  /** Revocations and scheduled actions in flight: close() lets them finish. */
   readonly #busy = new Set<Promise<unknown>>();
 
   constructor(client: InfisicalClient, options: TokenManagerOptions, events: TokenEvents) {
     this.#client = client;
     this.#o = options;
     this.#events = events;
+    this.#noteArrival = warnSkewOnce(options.logger);
+    this.#next = new RetryTimer(options);
+    this.#loginBackoff = new RetryTimer(options);
+    this.#revocations = new Revocations(client, { ...options, track: (work) => this.#track(work), stats: this.stats });
   }
 
   /** The service account's namespace, name and audiences from the last token read: for error hints. */
@@ -125,15 +116,7 @@ export class TokenManager {
     current.refused = true;
     // A token that already looked expired here and was then refused was stale, not skewed: logging in again
     // at once would fetch the same, so the next login waits a backoff step like any failed one.
-    if (current.suspect) {
-      this.#loginFailed(
-        new InfisicalK8sError(
-          'TOKEN_EXPIRED',
-          'Infisical refused an access token that already looked expired when it arrived: this host\'s clock is ahead of Infisical\'s by more than the token TTL, or a proxy answers logins from a cache. Logging in again after a backoff.',
-          { hint: 'Sync this host\'s clock (NTP) and make sure no proxy caches POST /api/v1/auth/* answers.' },
-        ),
-      );
-    }
+    if (current.suspect) this.#loginFailed(staleTokenError());
   }
 
   /**
@@ -145,17 +128,14 @@ export class TokenManager {
   login(force = false): Promise<void> {
     if (this.#closed) return Promise.resolve();
     if (!this.#login && !force && this.#lastLoginError && this.#o.clock.now() < this.#nextLoginAt) return Promise.reject(this.#lastLoginError);
-    this.#login ??= this.#doLogin().finally(() => {
-      this.#login = undefined;
-    });
+    this.#login ??= tracked(this.#o.clock, this.#doLogin().finally(() => (this.#login = undefined)));
     return this.#login;
   }
 
   #loginFailed(error: InfisicalK8sError): void {
     this.#lastLoginError = error;
     // A 429 on the login (logins are writes, the scarcest budget) names its own wait: never sooner than that.
-    this.#nextLoginAt = this.#o.clock.now() + retryWait(this.#loginFailures, this.#o.backoff, this.#o.random, error.retryAfterMs);
-    this.#loginFailures += 1;
+    this.#nextLoginAt = this.#o.clock.now() + this.#loginBackoff.fail(error.retryAfterMs);
   }
 
   async #doLogin(): Promise<void> {
@@ -176,11 +156,7 @@ export class TokenManager {
       if (info.deadOnArrival) {
         // The client stored the useless answer: put back the token that may still work.
         this.#client.auth.setAccessToken(previous && !previous.refused ? previous.token : undefined);
-        throw new InfisicalK8sError(
-          'TOKEN_EXPIRED',
-          'Infisical answered the login with an access token that has no lifetime left by its own numbers (exp at or before iat, or a negative expiresIn): a proxy may be answering logins from a cache. Logging in again after a backoff.',
-          { hint: 'Make sure nothing between this pod and Infisical caches POST /api/v1/auth/* answers.' },
-        );
+        throw deadOnArrivalError();
       }
       this.#generation += 1;
       const lineage: Lineage = { generation: this.#generation, token: response.accessToken, info, refused: false, suspect: info.expiredByPodClockMs !== undefined };
@@ -188,83 +164,24 @@ export class TokenManager {
       this.#noteArrival(info);
       this.#uses = 0;
       this.#renewRefused = false;
-      this.#failures = 0;
+      this.#next.reset();
       // A suspect token has not shown it works yet: the backoff only resets once it renews.
-      if (!lineage.suspect) this.#loginFailures = 0;
+      if (!lineage.suspect) this.#loginBackoff.reset();
       this.#lastLoginError = undefined;
-      if (previous && !previous.refused) this.#superseded.push(previous);
-      this.#retireSuperseded();
+      if (previous) this.#revocations.supersede(previous);
+      this.#revocations.retire(lineage);
       this.#schedule();
       this.#events.onToken('login');
     } catch (error) {
-      const typed = toInfisicalK8sError(error, {
-        phase: 'login',
-        namespace: claims?.namespace,
-        serviceAccount: claims?.serviceAccount,
-        audiences: claims?.audiences,
-        siteUrl: this.#o.siteUrl,
-      });
+      const { namespace, serviceAccount, audiences } = claims ?? ({} as Partial<TokenClaims>);
+      const typed = toInfisicalK8sError(error, { phase: 'login', namespace, serviceAccount, audiences, siteUrl: this.#o.siteUrl });
       this.#loginFailed(typed);
       throw typed;
     }
   }
 
-  /** Warns once per config that the pod's clock disagrees with Infisical's; times are server-relative, so it is only a warning. */
-  #noteArrival(info: AccessTokenInfo): void {
-    if (info.expiredByPodClockMs === undefined || this.#skewWarned) return;
-    this.#skewWarned = true;
-    const seconds = Math.round(info.expiredByPodClockMs / 1000);
-    this.#o.logger.warn(
-      `clock skew: the access token Infisical just issued already looks expired by this host's clock (its exp is ${seconds} s in the past), so this host's clock is ahead of Infisical's by more than the token TTL, or a proxy returned a stale answer. Token times are counted from Infisical's own lifetime, so refreshes go on as usual; sync this host's clock (NTP).`,
-      { expiredBySeconds: seconds },
-    );
-  }
-
-  /**
-   * Revokes replaced lineages once the current one can be trusted (best effort; a failure is logged and the
-   * token then lives out its TTL). A lineage that expired or that the server refused needs no revocation.
-   */
-  #retireSuperseded(): void {
-    const current = this.#current;
-    if (!current) return;
-    const now = this.#o.clock.now();
-    // While the current lineage is unproven, its direct predecessor waits; older ones go now, so a pod whose clock
-    // stays skewed (and whose tokens never renew) still holds two live tokens at most.
-    const waiting = current.suspect ? this.#superseded.splice(-1) : [];
-    for (const old of this.#superseded.splice(0, this.#superseded.length)) {
-      if (old.refused || now >= old.info.expiresAt) continue;
-      this.#revoke(old.token, old.info.lineage);
-    }
-    this.#superseded = waiting;
-  }
-
-  #revoke(token: string, lineage: string | undefined): void {
-    if (lineage !== undefined) {
-      if (this.#revokedLineages.has(lineage)) return;
-      this.#revokedLineages.add(lineage);
-      if (this.#revokedLineages.size > REVOKED_MEMORY) this.#revokedLineages.delete(this.#revokedLineages.values().next().value!);
-    }
-    this.#track(
-      this.#client.auth.revoke(token).then(
-        () => {
-          this.stats.revocations += 1;
-        },
-        (error: unknown) => {
-          if (this.#closed) {
-            this.#unrevoked.push(token);
-            return;
-          }
-          const typed = toInfisicalK8sError(error, { phase: 'renew', siteUrl: this.#o.siteUrl });
-          this.#o.logger.warn(`could not revoke a replaced access token (it stays valid until it expires): [${typed.code}] ${typed.message}`, { code: typed.code });
-        },
-      ),
-    );
-  }
-
   #renewNow(): Promise<void> {
-    this.#renew ??= this.#doRenew().finally(() => {
-      this.#renew = undefined;
-    });
+    this.#renew ??= tracked(this.#o.clock, this.#doRenew().finally(() => (this.#renew = undefined)));
     return this.#renew;
   }
 
@@ -278,7 +195,7 @@ export class TokenManager {
         // A login replaced the lineage while this renewal was out: the answer belongs to the old one. The client
         // stored it, so put the current token back, and revoke what the renewal extended.
         this.#client.auth.setAccessToken(this.#current && !this.#current.refused ? this.#current.token : undefined);
-        if (!this.#closed) this.#revoke(response.accessToken, lineage.info.lineage);
+        if (!this.#closed) this.#revocations.revoke(response.accessToken, lineage.info.lineage);
         return;
       }
       this.stats.renewals += 1;
@@ -299,10 +216,10 @@ export class TokenManager {
       // The server renewed it, so it works: whatever the clocks say, it may now replace its predecessors.
       if (lineage.suspect) {
         lineage.suspect = false;
-        this.#loginFailures = 0;
+        this.#loginBackoff.reset();
       }
-      this.#retireSuperseded();
-      this.#failures = 0;
+      this.#revocations.retire(lineage);
+      this.#next.reset();
       this.#schedule();
       this.#events.onToken('renew');
     } catch (error) {
@@ -319,31 +236,22 @@ export class TokenManager {
   }
 
   #schedule(): void {
-    if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#next.cancel();
     const current = this.#current;
     if (this.#closed || !current || current.refused) return;
     const now = this.#o.clock.now();
     const next = planNext(current.info, now, this.#o.random(), this.#renewRefused);
     if (!next) return;
-    this.#timer = this.#o.clock.setTimeout(() => this.#track(this.#run(next.action)), next.at - now);
-    this.#timer.unref?.();
+    this.#next.start(() => this.#track(this.#run(next.action)), next.at - now);
   }
 
   #track(work: Promise<unknown>): void {
     this.#busy.add(work);
     void work.finally(() => this.#busy.delete(work));
-  }
-
-  /** Resolves once no login, renewal, revocation or scheduled action is in flight. */
-  async idle(): Promise<void> {
-    for (let i = 0; i < 20 && (this.#busy.size > 0 || this.#login || this.#renew); i++) {
-      await Promise.allSettled([...this.#busy, this.#login, this.#renew]);
-    }
+    this.#o.clock.track?.(work);
   }
 
   async #run(action: 'login' | 'renew'): Promise<void> {
-    this.#timer = undefined;
     if (this.#closed) return;
     try {
       if (action === 'renew') await this.#renewNow();
@@ -354,14 +262,12 @@ export class TokenManager {
       this.#events.onError(typed);
       const now = this.#o.clock.now();
       const current = this.#current;
-      let delay = retryWait(this.#failures, this.#o.backoff, this.#o.random, typed.retryAfterMs);
-      this.#failures += 1;
+      let delay = this.#next.fail(typed.retryAfterMs);
       // While the current token still works, retry the same action; once it is gone, only a login helps.
       const next = current && !current.refused && now + delay < current.info.expiresAt - EXPIRY_MARGIN_MS ? action : 'login';
       if (next === 'login') delay = Math.max(delay, this.#nextLoginAt - now);
-      if (this.#timer) return; // a login that succeeded meanwhile already scheduled the next step
-      this.#timer = this.#o.clock.setTimeout(() => this.#track(this.#run(next)), delay);
-      this.#timer.unref?.();
+      if (this.#next.pending) return; // a login that succeeded meanwhile already scheduled the next step
+      this.#next.start(() => this.#track(this.#run(next)), delay);
     }
   }
 
@@ -371,25 +277,16 @@ export class TokenManager {
    */
   stop(): void {
     this.#closed = true;
+    this.#revocations.stop();
     this.#abort.abort();
-    if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#next.cancel();
   }
 
   /** Stops the schedule; optionally revokes the token (and replaced ones a closing config cut short). */
   async close(revoke: boolean): Promise<void> {
     this.stop();
     await Promise.allSettled([this.#login, this.#renew, ...this.#busy]);
-    if (!revoke) return;
     // Only tokens this manager obtained: never one the client picked up from elsewhere.
-    const current = this.#current;
-    const tokens = [...this.#unrevoked.splice(0), ...(current && !current.refused ? [current.token] : [])];
-    await Promise.all(
-      tokens.map((token) =>
-        this.#client.auth.revoke(token).catch((error: unknown) => {
-          this.#o.logger.warn(`could not revoke the access token on close: ${toInfisicalK8sError(error, { phase: 'renew' }).message}`);
-        }),
-      ),
-    );
+    if (revoke) await this.#revocations.revokeOnClose(this.#current);
   }
 }

@@ -25,7 +25,7 @@ export class DigestWatcher {
   #chain: Promise<void> = Promise.resolve();
   #pendingCheck = false;
   #closed = false;
-  /** Abandons a read under way at close: a stuck volume must not keep `idle()` waiting. */
+  /** Abandons a read under way at close: a stuck volume must not hold anything waiting. */
   readonly #abort = new AbortController();
 
   constructor(options: DigestWatcherOptions) {
@@ -42,11 +42,6 @@ export class DigestWatcher {
     this.#schedule();
   }
 
-  /** Resolves once every queued check has run. */
-  idle(): Promise<void> {
-    return this.#chain;
-  }
-
   /** Queues a digest read; a burst of fs events collapses into one pending check. */
   check(): void {
     if (this.#closed || this.#pendingCheck) return;
@@ -61,6 +56,7 @@ export class DigestWatcher {
       }
       if (!this.#closed && digest !== undefined) this.#o.onDigest(digest);
     });
+    this.#o.clock.track?.(this.#chain);
   }
 
   #schedule(): void {

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { describeStatus, isStale, readinessOf, statusOf, type HealthState } from './health.js';
+
+const base: HealthState = {
+  now: 1_000_000,
+  loaded: true,
+  closed: false,
+  pushActive: false,
+  maxStalenessMs: 60_000,
+  refreshIntervalMs: 30_000,
+  lastRefreshAt: 999_000,
+  lastSuccessAt: 999_000,
+  lastError: undefined,
+  accessTokenExpiresAt: undefined,
+  tokenStats: { logins: 1, renewals: 0, refusedRenewals: 0 },
+  pollIntervalMs: 30_000,
+  nextAttemptAt: undefined,
+  retryAfterMs: undefined,
+  rateLimited: 0,
+};
+const old = { lastSuccessAt: base.now - 120_000 };
+const failing = { lastError: { code: 'SERVER_ERROR' as const, message: 'm', at: base.now } };
+
+describe('Function: isStale', () => {
+  it.each([
+    ['never loaded', { lastSuccessAt: undefined, ...failing }, false],
+    ['fresh, even while failing', failing, false],
+    ['old and failing', { ...old, ...failing }, true],
+    ['old, polling due, no push', old, true],
+    ['old, push vouches for it', { ...old, pushActive: true }, false],
+    ['old, polling off', { ...old, refreshIntervalMs: 0 }, false],
+    ['old, failing, push up', { ...old, ...failing, pushActive: true }, true],
+  ] as const)('%s', (_, change, stale) => {
+    expect(isStale({ ...base, ...change })).toBe(stale);
+  });
+});
+
+describe('Function: readinessOf', () => {
+  it('is ready only with a snapshot, fresh and open; names the last error\'s code and an adapted interval only', () => {
+    expect(readinessOf(statusOf(base), false)).toEqual({ status: 'ready', stale: false });
+    expect(readinessOf(statusOf({ ...base, closed: true }), false)).toMatchObject({ status: 'not-ready' });
+    expect(readinessOf(statusOf({ ...base, ...old, ...failing }), true)).toEqual({ status: 'not-ready', stale: true, code: 'SERVER_ERROR', pollIntervalMs: 30_000 });
+  });
+});
+
+describe('Function: describeStatus', () => {
+  it('shows status and the number of keys, never more', () => {
+    expect(describeStatus(statusOf({ ...base, ...failing, pushActive: true }), 3)).toBe("InfisicalConfig { ready: true, stale: false, mode: 'push', keys: 3, closed: false, lastError: 'SERVER_ERROR' }");
+  });
+});

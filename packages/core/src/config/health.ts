@@ -1,0 +1,75 @@
+import type { ConfigStatus, ReadinessReport } from './types.js';
+
+/** Everything a config's health is computed from, read at one instant. */
+export interface HealthState {
+  now: number;
+  /** A snapshot is loaded. */
+  loaded: boolean;
+  closed: boolean;
+  /** Every push stream is connected. */
+  pushActive: boolean;
+  maxStalenessMs: number;
+  refreshIntervalMs: number;
+  lastRefreshAt: number | undefined;
+  lastSuccessAt: number | undefined;
+  lastError: ConfigStatus['lastError'];
+  accessTokenExpiresAt: number | undefined;
+  tokenStats: { logins: number; renewals: number; refusedRenewals: number };
+  pollIntervalMs: number;
+  nextAttemptAt: number | undefined;
+  retryAfterMs: number | undefined;
+  rateLimited: number;
+}
+
+/**
+ * Old data is only "stale" when we had a chance to learn better and did not: refreshes are failing, or
+ * polling is due and no push stream vouches for the data. With polling off and push up, silence is fine.
+ */
+export function isStale(state: HealthState): boolean {
+  if (state.lastSuccessAt === undefined) return false;
+  if (state.now - state.lastSuccessAt <= state.maxStalenessMs) return false;
+  if (state.lastError !== undefined) return true;
+  if (state.pushActive) return false;
+  return state.refreshIntervalMs > 0;
+}
+
+/** The public status: never a value or a token. */
+export function statusOf(state: HealthState): ConfigStatus {
+  return {
+    ready: state.loaded && !state.closed,
+    stale: isStale(state),
+    closed: state.closed,
+    mode: state.pushActive ? 'push' : 'polling',
+    lastRefreshAt: state.lastRefreshAt,
+    lastSuccessAt: state.lastSuccessAt,
+    lastError: state.lastError,
+    accessTokenExpiresAt: state.accessTokenExpiresAt,
+    logins: state.tokenStats.logins,
+    renewals: state.tokenStats.renewals,
+    refusedRenewals: state.tokenStats.refusedRenewals,
+    pollIntervalMs: state.pollIntervalMs,
+    nextAttemptAt: state.nextAttemptAt,
+    retryAfterMs: state.retryAfterMs,
+    rateLimited: state.rateLimited,
+  };
+}
+
+/** Ready for traffic: a snapshot, not stale, not closed. */
+export function isReadyStatus(status: ConfigStatus): boolean {
+  return status.ready && !status.stale;
+}
+
+/** What a readiness probe answers; the poll interval only while 429s have lengthened it. */
+export function readinessOf(status: ConfigStatus, intervalAdapted: boolean): ReadinessReport {
+  return {
+    status: isReadyStatus(status) ? 'ready' : 'not-ready',
+    stale: status.stale,
+    ...(status.lastError ? { code: status.lastError.code } : {}),
+    ...(intervalAdapted ? { pollIntervalMs: status.pollIntervalMs } : {}),
+  };
+}
+
+/** What `util.inspect` shows: status and the number of keys, never a value. */
+export function describeStatus(status: ConfigStatus, keys: number): string {
+  return `InfisicalConfig { ready: ${status.ready}, stale: ${status.stale}, mode: '${status.mode}', keys: ${keys}, closed: ${status.closed}${status.lastError ? `, lastError: '${status.lastError.code}'` : ''} }`;
+}

@@ -1,0 +1,299 @@
+import { inspect } from 'node:util';
+import { BehaviorSubject, Subject, filter, type Observable } from 'rxjs';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { tracked } from '../clock/clock.js';
+import { InfisicalK8sError, isInfisicalK8sError } from '../errors/error.js';
+import { toInfisicalK8sError } from '../errors/map.js';
+import type { ResolvedOptions } from '../options/resolve.js';
+import { TokenManager } from '../token/token-manager.js';
+import { TokenFileWatcher } from '../token/token-file-watcher.js';
+import { SecretSources } from '../secrets/secret-source.js';
+import { withToken } from '../token/with-token.js';
+import { PushSubscription } from '../secrets/push.js';
+import { AnswerWarnings } from './answer-warnings.js';
+import { Connection, INSECURE_TLS_WARNING } from './connection.js';
+import { describeStatus, isReadyStatus, readinessOf, statusOf } from './health.js';
+import { holdOpen } from './pool.js';
+import { ReadyWaiters } from './ready-waiters.js';
+import { RefreshScheduler } from './refresh-scheduler.js';
+import { changedKeys, deepFreeze } from './snapshot.js';
+import type { ConfigChange, ConfigStatus, InfisicalConfig, ReadinessReport, RefreshReason } from './types.js';
+import { validateSecrets } from './validate.js';
+
+/**
+ * Typed, validated, always-fresh secrets: the snapshot, its loading and close(). The parts it drives each hold one
+ * concern: the connection (client and pool), the token manager, the sources, the push subscription, the refresh
+ * scheduler (every timer) and health reporting (pure functions of the state below).
+ */
+export class TypedConfig<T> implements InfisicalConfig<T> {
+  readonly #o: ResolvedOptions;
+  readonly #schema: StandardSchemaV1 | undefined;
+  readonly #connection: Connection;
+  readonly #tokens: TokenManager;
+  readonly #sources: SecretSources;
+  readonly #push: PushSubscription | undefined;
+  readonly #tokenFile: TokenFileWatcher;
+  readonly #scheduler: RefreshScheduler;
+  readonly #waiters: ReadyWaiters<T>;
+  readonly #warnings: AnswerWarnings;
+  readonly #snapshot$ = new BehaviorSubject<T | undefined>(undefined);
+  readonly #changes$ = new Subject<ConfigChange<T>>();
+  readonly #errors$ = new Subject<InfisicalK8sError>();
+  readonly changes$: Observable<ConfigChange<T>>;
+  readonly snapshot$: Observable<T>;
+  readonly errors$: Observable<InfisicalK8sError>;
+  /** The raw values behind the current snapshot: what change detection compares. */
+  #raw: Record<string, string> | undefined;
+  #inFlight: Promise<T> | undefined;
+  #again: RefreshReason | undefined;
+  #closed = false;
+  #rotating = false;
+  #lastRefreshAt: number | undefined;
+  #lastSuccessAt: number | undefined;
+  #lastError: ConfigStatus['lastError'];
+  /** The last `Retry-After` Infisical sent (ms) since the last successful fetch. */
+  #retryAfterMs: number | undefined;
+  /** Codes already logged since the last success: an outage logs once, not once per retry. */
+  readonly #loggedCodes = new Set<string>();
+
+  constructor(options: ResolvedOptions, schema: StandardSchemaV1 | undefined) {
+    this.#o = options;
+    this.#schema = schema;
+    this.#scheduler = new RefreshScheduler(options, {
+      fire: (reason) => this.#trigger(reason),
+      pushActive: () => this.#push?.active ?? false,
+      loginBlockedUntil: () => this.#tokens.loginBlockedUntil,
+      loaded: () => this.#snapshot$.value !== undefined,
+    });
+    this.#connection = new Connection(options);
+    this.#tokens = this.#tokenManager();
+    // A changed directory is refetched at once (the check compared it with what is served, so this is a real change).
+    this.#sources = new SecretSources(this.#connection.client, options.sources, { clock: options.clock, logger: options.logger, onChange: () => this.#trigger('files') });
+    this.#push = options.push && this.#sources.callsInfisical ? this.#pushSubscription() : undefined;
+    this.#tokenFile = new TokenFileWatcher({ path: options.tokenPath, clock: options.clock, intervalMs: options.tokenFileCheckIntervalMs, onChange: () => this.#onTokenFileChange() });
+    this.#waiters = new ReadyWaiters<T>(options.clock, options.readyTimeoutMs, options.initialRetries, () => this.#lastError);
+    this.#warnings = new AnswerWarnings(options.logger);
+    this.changes$ = this.#changes$.asObservable();
+    this.snapshot$ = this.#snapshot$.pipe(filter((value): value is T => value !== undefined));
+    this.errors$ = this.#errors$.asObservable();
+    this.#start();
+  }
+
+  #tokenManager(): TokenManager {
+    const o = this.#o;
+    return new TokenManager(
+      this.#connection.client,
+      { identityId: o.identityId, tokenPath: o.tokenPath, siteUrl: o.siteUrl, clock: o.clock, logger: o.logger, random: o.random, backoff: o.backoff },
+      {
+        onToken: (kind) => {
+          // A new login may carry new permissions (or follow a rotation); a renewal changes nothing server-side.
+          if (kind === 'login' && this.#raw !== undefined) this.#trigger(this.#rotating ? 'token-file' : 'token');
+        },
+        onError: (error) => this.#report(error),
+      },
+    );
+  }
+
+  #pushSubscription(): PushSubscription {
+    const o = this.#o;
+    return new PushSubscription(
+      this.#connection.client,
+      this.#tokens,
+      { clock: o.clock, logger: o.logger, random: o.random, backoff: o.backoff },
+      {
+        onChange: () => this.#scheduler.pushEvent(),
+        onReconnected: () => this.#trigger('reconnect'),
+        onRetryAfter: (ms) => void (this.#retryAfterMs = ms),
+        onRefused: (reason) => {
+          o.logger.warn(`push notifications refused by Infisical (${reason}); polling every ${this.#scheduler.interval.current} ms instead`);
+          this.#scheduler.schedulePoll();
+        },
+      },
+    );
+  }
+
+  #start(): void {
+    const o = this.#o;
+    for (const warning of o.warnings) o.logger.warn(warning);
+    if (!o.rejectUnauthorized) o.logger.warn(INSECURE_TLS_WARNING);
+    this.#refresh('initial').catch(() => undefined);
+    // Directories only: no login, so no token file to watch (it may not even be mounted).
+    if (this.#sources.callsInfisical) this.#tokenFile.start();
+    this.#sources.startWatching();
+    this.#push?.watch(this.#sources.watchedLocations());
+  }
+
+  get snapshot(): T {
+    if (this.#closed) throw new InfisicalK8sError('CLOSED', 'This Infisical config is closed.');
+    const value = this.#snapshot$.value;
+    if (value === undefined) throw new InfisicalK8sError('NOT_READY', 'Secrets are not loaded yet: await config.ready() first.');
+    return value;
+  }
+
+  get<K extends keyof T>(key: K): T[K] {
+    return this.snapshot[key];
+  }
+
+  get status(): ConfigStatus {
+    const { maxStalenessMs, refreshIntervalMs } = this.#o;
+    const scheduler = this.#scheduler;
+    return statusOf({
+      now: this.#o.clock.now(), loaded: this.#snapshot$.value !== undefined, closed: this.#closed, pushActive: this.#push?.active ?? false,
+      maxStalenessMs, refreshIntervalMs, lastRefreshAt: this.#lastRefreshAt, lastSuccessAt: this.#lastSuccessAt, lastError: this.#lastError,
+      accessTokenExpiresAt: this.#tokens.expiresAt, tokenStats: this.#tokens.stats, retryAfterMs: this.#retryAfterMs,
+      pollIntervalMs: scheduler.interval.current, nextAttemptAt: scheduler.nextAttemptAt, rateLimited: scheduler.rateLimited,
+    });
+  }
+
+  isReady(): boolean {
+    return isReadyStatus(this.status);
+  }
+
+  readiness(): ReadinessReport {
+    return readinessOf(this.status, this.#scheduler.interval.adapted);
+  }
+
+  ready(): Promise<T> {
+    if (this.#closed) return Promise.reject(new InfisicalK8sError('CLOSED', 'This Infisical config is closed.'));
+    const value = this.#snapshot$.value;
+    if (value !== undefined) return Promise.resolve(value);
+    return this.#waiters.wait();
+  }
+
+  refresh(): Promise<T> {
+    if (this.#closed) return Promise.reject(new InfisicalK8sError('CLOSED', 'This Infisical config is closed.'));
+    return holdOpen(this.#refresh('manual'));
+  }
+
+  /** One fetch in flight; a trigger that arrives meanwhile runs once more afterwards (the fetch may predate the change). */
+  #refresh(reason: RefreshReason): Promise<T> {
+    if (this.#inFlight) {
+      if (reason !== 'manual' && reason !== 'initial') this.#again = reason;
+      return this.#inFlight;
+    }
+    const run = this.#load(reason).finally(() => {
+      this.#inFlight = undefined;
+      const again = this.#again;
+      this.#again = undefined;
+      if (again && !this.#closed) this.#trigger(again);
+    });
+    this.#inFlight = tracked(this.#o.clock, run);
+    run.then(
+      (value) => this.#waiters.resolve(value),
+      (error: InfisicalK8sError) => this.#waiters.attemptFailed(error),
+    );
+    return run;
+  }
+
+  #trigger(reason: RefreshReason): void {
+    if (this.#closed || !this.#scheduler.allows(reason)) return;
+    this.#refresh(reason).catch(() => undefined);
+  }
+
+  async #load(reason: RefreshReason): Promise<T> {
+    this.#lastRefreshAt = this.#o.clock.now();
+    try {
+      const value = await this.#fetchSnapshot(reason);
+      this.#lastSuccessAt = this.#o.clock.now();
+      this.#lastError = undefined;
+      this.#retryAfterMs = undefined;
+      this.#scheduler.succeeded();
+      this.#loggedCodes.clear();
+      // Imports are known only after a fetch: watch the imported folders too.
+      this.#push?.watch(this.#sources.watchedLocations());
+      this.#scheduler.schedulePoll();
+      return value;
+    } catch (error) {
+      const typed = isInfisicalK8sError(error) ? error : toInfisicalK8sError(error, { phase: 'fetch', siteUrl: this.#o.siteUrl });
+      this.#report(typed);
+      this.#scheduler.failed(typed);
+      throw typed;
+    }
+  }
+
+  /** Fetches every source; a new snapshot (validated, frozen, announced) only when a value changed. */
+  async #fetchSnapshot(reason: RefreshReason): Promise<T> {
+    const o = this.#o;
+    const fetched = await this.#sources.fetchAll(withToken(this.#tokens), (error, source) =>
+      toInfisicalK8sError(error, { phase: 'fetch', siteUrl: o.siteUrl, projectId: source.projectId, maxResponseBytes: o.maxResponseBytes, ...this.#claimContext() }),
+    );
+    const raw = fetched.values;
+    const previous = this.#snapshot$.value;
+    this.#warnings.note(fetched.fetched);
+    // 304 everywhere: the snapshot stands as it is (no diff, no validation), and the refresh still counts.
+    const changed = previous !== undefined && fetched.notModified ? [] : changedKeys(this.#raw, raw);
+    if (previous !== undefined && changed.length === 0) return previous;
+    const validated = this.#schema ? await validateSecrets(this.#schema, { ...raw }) : { ...raw };
+    const value = deepFreeze(validated) as T;
+    this.#raw = raw;
+    this.#snapshot$.next(value);
+    this.#changes$.next({ snapshot: value, previous, changedKeys: changed, at: o.clock.now(), reason });
+    return value;
+  }
+
+  /** Who the token file says this pod is, for the hints of errors (read when the error is mapped: a login may come between). */
+  #claimContext() {
+    const claims = this.#tokens.claims;
+    return { namespace: claims?.namespace, serviceAccount: claims?.serviceAccount, audiences: claims?.audiences };
+  }
+
+  /** Errors go to errors$ and the logger (code, message, hint: never values). Repeats of one code log once per outage. */
+  #report(error: InfisicalK8sError): void {
+    if (this.#closed) return;
+    this.#lastError = { code: error.code, message: error.message, at: this.#o.clock.now() };
+    if (error.retryAfterMs !== undefined) this.#retryAfterMs = error.retryAfterMs;
+    this.#errors$.next(error);
+    if (!this.#loggedCodes.has(error.code)) {
+      this.#loggedCodes.add(error.code);
+      const serving = this.#snapshot$.value !== undefined ? ' (serving the last good snapshot)' : '';
+      this.#o.logger.error(`[${error.code}] ${error.message}${serving} Fix: ${error.hint}`, { code: error.code });
+    }
+  }
+
+  /** The kubelet rotated the token: log in with the new one now (it proves the file works) and refetch. */
+  #onTokenFileChange(): void {
+    if (this.#closed) return;
+    this.#rotating = true;
+    const work = this.#tokens
+      .login(true)
+      .then(() => {
+        if (this.#raw === undefined) this.#trigger('token-file');
+      })
+      .catch((error: unknown) => this.#report(isInfisicalK8sError(error) ? error : toInfisicalK8sError(error, { phase: 'login' })))
+      .finally(() => (this.#rotating = false));
+    tracked(this.#o.clock, work);
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return holdOpen(this.#close());
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
+    this.#connection.shut();
+    this.#scheduler.close();
+    this.#tokenFile.close();
+    this.#sources.close();
+    // Before anything below is awaited: a login stuck reading the token file (a FIFO, a hung volume) gives up now.
+    this.#tokens.stop();
+    this.#push?.stop();
+    this.#waiters.close(new InfisicalK8sError('CLOSED', 'The Infisical config was closed before secrets loaded.'));
+    await this.#connection.endRequests();
+    await this.#inFlight?.catch(() => undefined);
+    await this.#connection.revoking(this.#o.revokeOnClose, () => this.#tokens.close(this.#o.revokeOnClose));
+    await this.#connection.close();
+    this.#snapshot$.complete();
+    this.#changes$.complete();
+    this.#errors$.complete();
+  }
+
+  [inspect.custom](): string {
+    return describeStatus(this.status, this.#raw ? Object.keys(this.#raw).length : 0);
+  }
+
+  /** Status only: never a value or a token. */
+  toJSON(): Record<string, unknown> {
+    return { ...this.status };
+  }
+}

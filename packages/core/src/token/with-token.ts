@@ -1,0 +1,23 @@
+import { InfisicalApiError } from 'node-infisical';
+import type { WithToken } from '../secrets/secret-source.js';
+import type { TokenManager } from './token-manager.js';
+
+/**
+ * Runs calls with the access token: on 401 / 403 TokenError, logs in once and retries, then surfaces.
+ *
+ * @example
+ * await sources.fetchAll(withToken(tokens), mapError);
+ */
+export function withToken(tokens: Pick<TokenManager, 'use' | 'invalidate'>): WithToken {
+  return async (call) => {
+    const generation = await tokens.use();
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof InfisicalApiError) || !(error.status === 401 || (error.status === 403 && error.serverError === 'TokenError'))) throw error;
+      tokens.invalidate(generation);
+      await tokens.use();
+      return call();
+    }
+  };
+}

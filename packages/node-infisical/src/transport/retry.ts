@@ -36,14 +36,21 @@ function nonNegative(field: string, value: number | undefined, fallback: number)
   return value;
 }
 
+/** The one check of the retry policy (core passes its users' `client.retry` through to here). */
 export function resolveRetry(options: RetryOptions | false | undefined): ResolvedRetry {
   if (options === false) return { retries: 0, baseDelayMs: 0, maxDelayMs: 0, rateLimited: false };
+  if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
+    throw new InfisicalValidationError('retry', 'must be false or an object such as { retries: 2 }');
+  }
   if (options?.rateLimited !== undefined && typeof options.rateLimited !== 'boolean') {
     throw new InfisicalValidationError('retry.rateLimited', 'must be true or false');
   }
+  if (options?.retries !== undefined && (typeof options.retries !== 'number' || !Number.isInteger(options.retries) || options.retries < 0)) {
+    throw new InfisicalValidationError('retry.retries', 'must be a whole number, 0 or more');
+  }
   return {
     rateLimited: options?.rateLimited ?? true,
-    retries: Math.floor(nonNegative('retries', options?.retries, 3)),
+    retries: options?.retries ?? 3,
     baseDelayMs: nonNegative('baseDelayMs', options?.baseDelayMs, 250),
     maxDelayMs: nonNegative('maxDelayMs', options?.maxDelayMs, 10_000),
   };

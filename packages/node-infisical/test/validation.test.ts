@@ -40,6 +40,9 @@ describe('Class: InfisicalClient', () => {
       ['a zero timeout', { timeoutMs: 0 }, 'timeoutMs'],
       ['a NaN timeout', { timeoutMs: Number.NaN }, 'timeoutMs'],
       ['negative retries', { retry: { retries: -1 } }, 'retry.retries'],
+      ['a fraction of a retry', { retry: { retries: 1.5 } }, 'retry.retries'],
+      ['a retry policy that is not an object', { retry: 'twice' as never }, 'retry'],
+      ['a null retry policy', { retry: null as never }, 'retry'],
       ['a multi-line user agent', { userAgent: 'a\r\nx-injected: 1' }, 'userAgent'],
     ] as const)('rejects %s', (_name, options, field) => {
       const construct = () => new InfisicalClient(options);

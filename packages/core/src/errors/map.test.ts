@@ -11,39 +11,42 @@ type Phase = FailureContext['phase'];
 const refused = () =>
   new InfisicalNetworkError('CONNECTION_REFUSED', 'POST', '/api/v1/auth/kubernetes-auth/login', 'connection refused: check baseUrl and that Infisical is running', undefined, { problem: 'connection refused' });
 
+/** Phase, status, `error` name, message → code: what core makes of each answer the contract lists. */
+const CASES: [Phase, number, string | undefined, string, InfisicalErrorCode][] = [
+  ['login', 401, 'UnauthorizedError', 'Access denied: K8s namespace not allowed.', 'NAMESPACE_NOT_ALLOWED'],
+  ['login', 401, 'UnauthorizedError', 'Access denied: K8s name not allowed.', 'NAME_NOT_ALLOWED'],
+  ['login', 401, 'UnauthorizedError', 'Access denied: K8s audience not allowed.', 'AUDIENCE_MISMATCH'],
+  ['login', 401, 'KubernetesTokenReviewError', '[invalid bearer token, token audiences ["x"] is invalid for the target audiences ["infisical"]]', 'AUDIENCE_MISMATCH'],
+  ['login', 401, 'KubernetesTokenReviewError', '[invalid bearer token, service account token has expired]', 'TOKEN_EXPIRED'],
+  ['login', 401, 'KubernetesTokenReviewError', 'Kubernetes token not authenticated', 'UNAUTHORIZED'],
+  ['login', 401, 'KubernetesTokenReviewerUnauthorized', 'Unauthorized', 'TOKEN_REVIEW_FAILED'],
+  ['login', 401, 'KubernetesTokenReviewerForbidden', 'forbidden', 'TOKEN_REVIEW_FAILED'],
+  ['login', 400, 'KubernetesTokenReviewRequestError', 'Kubernetes returned HTTP 500', 'TOKEN_REVIEW_FAILED'],
+  ['login', 400, 'KubernetesHostNotFound', 'getaddrinfo ENOTFOUND', 'KUBERNETES_UNREACHABLE'],
+  ['login', 401, 'UnauthorizedError', 'Identity not found', 'IDENTITY_NOT_FOUND'],
+  ['login', 404, 'NotFound', 'Kubernetes auth method not found for identity', 'IDENTITY_NOT_FOUND'],
+  ['login', 404, 'Not Found', 'Route POST:/api/api/v1/auth/kubernetes-auth/login not found', 'IDENTITY_NOT_FOUND'],
+  ['login', 401, 'UnauthorizedError', 'Failed to authorize: token has been revoked', 'UNAUTHORIZED'],
+  ['login', 403, 'ForbiddenError', 'You are not allowed to access this resource from the current IP address', 'ACCESS_DENIED_IP'],
+  ['fetch', 403, 'ForbiddenError', 'You are not allowed to access this resource from the current IP address', 'ACCESS_DENIED_IP'],
+  ['fetch', 403, 'TokenError', 'Your token has expired. Please re-authenticate.', 'TOKEN_EXPIRED'],
+  ['fetch', 404, 'NotFound', 'Project with 7f3a not found', 'PROJECT_NOT_FOUND'],
+  ['fetch', 404, 'NotFound', "Project with ID 'p' not found during bot lookup.", 'PROJECT_NOT_FOUND'],
+  ['fetch', 403, 'PermissionDenied', 'You are not allowed to read on secrets', 'PERMISSION_DENIED'],
+  ['fetch', 404, 'NotFound', 'Folder not found', 'PERMISSION_DENIED'],
+  ['subscribe', 404, 'NotFound', 'Folder not found', 'SERVER_ERROR'],
+  ['fetch', 401, 'UnauthorizedError', 'Token missing', 'UNAUTHORIZED'],
+  ['fetch', 401, 'UnauthorizedError', 'Access denied: K8s namespace not allowed.', 'UNAUTHORIZED'],
+  ['fetch', 429, 'RateLimitExceeded', 'Rate limit exceeded', 'RATE_LIMITED'],
+  ['fetch', 422, 'ValidationFailure', 'environment: Required', 'OPTIONS_INVALID'],
+  ['fetch', 400, 'BadRequest', 'Invalid secret path', 'OPTIONS_INVALID'],
+  ['fetch', 500, 'InternalServerError', 'Something went wrong', 'SERVER_ERROR'],
+  ['renew', 503, undefined, 'unavailable', 'SERVER_ERROR'],
+];
+
 describe('Function: toInfisicalK8sError', () => {
   describe('Infisical answers, through the reason tables', () => {
-    it.each<[Phase, number, string | undefined, string, InfisicalErrorCode]>([
-      ['login', 401, 'UnauthorizedError', 'Access denied: K8s namespace not allowed.', 'NAMESPACE_NOT_ALLOWED'],
-      ['login', 401, 'UnauthorizedError', 'Access denied: K8s name not allowed.', 'NAME_NOT_ALLOWED'],
-      ['login', 401, 'UnauthorizedError', 'Access denied: K8s audience not allowed.', 'AUDIENCE_MISMATCH'],
-      ['login', 401, 'KubernetesTokenReviewError', '[invalid bearer token, token audiences ["x"] is invalid for the target audiences ["infisical"]]', 'AUDIENCE_MISMATCH'],
-      ['login', 401, 'KubernetesTokenReviewError', '[invalid bearer token, service account token has expired]', 'TOKEN_EXPIRED'],
-      ['login', 401, 'KubernetesTokenReviewError', 'Kubernetes token not authenticated', 'UNAUTHORIZED'],
-      ['login', 401, 'KubernetesTokenReviewerUnauthorized', 'Unauthorized', 'TOKEN_REVIEW_FAILED'],
-      ['login', 401, 'KubernetesTokenReviewerForbidden', 'forbidden', 'TOKEN_REVIEW_FAILED'],
-      ['login', 400, 'KubernetesTokenReviewRequestError', 'Kubernetes returned HTTP 500', 'TOKEN_REVIEW_FAILED'],
-      ['login', 400, 'KubernetesHostNotFound', 'getaddrinfo ENOTFOUND', 'KUBERNETES_UNREACHABLE'],
-      ['login', 401, 'UnauthorizedError', 'Identity not found', 'IDENTITY_NOT_FOUND'],
-      ['login', 404, 'NotFound', 'Kubernetes auth method not found for identity', 'IDENTITY_NOT_FOUND'],
-      ['login', 404, 'Not Found', 'Route POST:/api/api/v1/auth/kubernetes-auth/login not found', 'IDENTITY_NOT_FOUND'],
-      ['login', 401, 'UnauthorizedError', 'Failed to authorize: token has been revoked', 'UNAUTHORIZED'],
-      ['login', 403, 'ForbiddenError', 'You are not allowed to access this resource from the current IP address', 'ACCESS_DENIED_IP'],
-      ['fetch', 403, 'ForbiddenError', 'You are not allowed to access this resource from the current IP address', 'ACCESS_DENIED_IP'],
-      ['fetch', 403, 'TokenError', 'Your token has expired. Please re-authenticate.', 'TOKEN_EXPIRED'],
-      ['fetch', 404, 'NotFound', 'Project with 7f3a not found', 'PROJECT_NOT_FOUND'],
-      ['fetch', 404, 'NotFound', "Project with ID 'p' not found during bot lookup.", 'PROJECT_NOT_FOUND'],
-      ['fetch', 403, 'PermissionDenied', 'You are not allowed to read on secrets', 'PERMISSION_DENIED'],
-      ['fetch', 404, 'NotFound', 'Folder not found', 'PERMISSION_DENIED'],
-      ['subscribe', 404, 'NotFound', 'Folder not found', 'SERVER_ERROR'],
-      ['fetch', 401, 'UnauthorizedError', 'Token missing', 'UNAUTHORIZED'],
-      ['fetch', 401, 'UnauthorizedError', 'Access denied: K8s namespace not allowed.', 'UNAUTHORIZED'],
-      ['fetch', 429, 'RateLimitExceeded', 'Rate limit exceeded', 'RATE_LIMITED'],
-      ['fetch', 422, 'ValidationFailure', 'environment: Required', 'OPTIONS_INVALID'],
-      ['fetch', 400, 'BadRequest', 'Invalid secret path', 'OPTIONS_INVALID'],
-      ['fetch', 500, 'InternalServerError', 'Something went wrong', 'SERVER_ERROR'],
-      ['renew', 503, undefined, 'unavailable', 'SERVER_ERROR'],
-    ])('%s: %i %s "%s" → %s', (phase, status, serverError, message, code) => {
+    it.each(CASES)('%s: %i %s "%s" → %s', (phase, status, serverError, message, code) => {
       expect(toInfisicalK8sError(api(status, serverError, message), { phase }).code).toBe(code);
     });
 

@@ -39,7 +39,7 @@ describe('Function: createInfisicalConfig (options the client owns)', () => {
     ['negative retries', { retries: -1 }, 'retry.retries'],
     ['a negative delay', { baseDelayMs: -1 }, 'retry.baseDelayMs'],
     ['a retry policy that is a string', 'twice', 'client.retry'],
-  ])('client.retry: %s is OPTIONS_INVALID naming %s', (_name, retry, field) => {
+  ])('client.retry: %s is OPTIONS_INVALID', (_name, retry, field) => {
     let thrown: unknown;
     try {
       createInfisicalConfig({ ...base, env: {}, client: { retry: retry as never } } as InfisicalConfigOptions).close();

@@ -50,6 +50,11 @@ describe('Class: InfisicalClient', () => {
       expectInvalid(thrownBy(construct), field);
     });
 
+    it('names the kind of a bad value, never the value', () => {
+      const error = expectInvalid(thrownBy(() => new InfisicalClient({ retry: { retries: 'pin-8261' as never } })), 'retry.retries');
+      expect(error.message).toBe('retry.retries: must be a whole number, 0 or more, got a string');
+    });
+
     it.each([
       ['https://app.infisical.com', 'https://app.infisical.com'],
       ['https://eu.infisical.com/', 'https://eu.infisical.com'],

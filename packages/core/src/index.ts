@@ -6,4 +6,5 @@ export { ENVIRONMENT_VARIABLES, PROJECTED_TOKEN_PATH, SERVICE_ACCOUNT_TOKEN_PATH
 export { type Clock, type ClockTimer, systemClock } from './clock/clock.js';
 export { InfisicalK8sError, isInfisicalK8sError, type ConfigIssue } from './errors/error.js';
 export { errorCatalog, isPermanentError, type InfisicalErrorCode } from './errors/codes.js';
+export { invalidOption } from './options/check.js';
 export { redact } from './redact/redact.js';

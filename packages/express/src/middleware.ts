@@ -3,6 +3,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import {
   createInfisicalConfig,
   InfisicalK8sError,
+  invalidOption,
   isInfisicalK8sError,
   type ConfigOutput,
   type InfisicalConfig,
@@ -36,7 +37,7 @@ export interface InfisicalMiddleware<T> extends RequestHandler {
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InfisicalK8sError('OPTIONS_INVALID', `${name} must be a non-negative number, got ${String(value)}`);
+    throw invalidOption(name, 'a non-negative number', value);
   }
   return value;
 }

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { createInfisicalConfig, InfisicalK8sError, type InfisicalConfig, type InfisicalConfigOptions, type InfisicalLogger } from '@infisical-k8s/core';
+import { createInfisicalConfig, invalidOption, type InfisicalConfig, type InfisicalConfigOptions, type InfisicalLogger } from '@infisical-k8s/core';
 import { bootDeadline, FASTIFY_PLUGIN_TIMEOUT_MS } from './boot-deadline.js';
 import type { RegisteredSecrets } from './register.js';
 
@@ -26,7 +26,7 @@ function fastifyLogger(log: FastifyBaseLogger): InfisicalLogger {
 const plugin: FastifyPluginAsync<InfisicalPluginOptions> = async (app: FastifyInstance, options) => {
   const { readinessRoute, ...coreOptions } = options;
   if (readinessRoute !== undefined && (typeof readinessRoute !== 'string' || !readinessRoute.startsWith('/'))) {
-    throw new InfisicalK8sError('OPTIONS_INVALID', `readinessRoute must be a path starting with "/", got ${String(readinessRoute)}`);
+    throw invalidOption('readinessRoute', 'a path starting with "/"', readinessRoute);
   }
   const pluginTimeout = (app.initialConfig as { pluginTimeout?: number }).pluginTimeout ?? FASTIFY_PLUGIN_TIMEOUT_MS;
   const deadline = bootDeadline(pluginTimeout, coreOptions.readyTimeoutMs);

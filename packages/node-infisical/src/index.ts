@@ -37,6 +37,10 @@ export {
   type NetworkErrorCode,
   type ApiErrorDetails,
 } from './errors/errors.js';
+export type { InfisicalApiErrorReason } from './errors/reason.js';
+export { scrubCredentials } from './errors/redact.js';
+export { kindOf } from './errors/kind.js';
+export { readTokenClaims, type TokenClaims } from './api/token-claims.js';
 export {
   isTokenError,
   isUseLimitError,

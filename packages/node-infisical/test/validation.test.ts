@@ -40,11 +40,19 @@ describe('Class: InfisicalClient', () => {
       ['a zero timeout', { timeoutMs: 0 }, 'timeoutMs'],
       ['a NaN timeout', { timeoutMs: Number.NaN }, 'timeoutMs'],
       ['negative retries', { retry: { retries: -1 } }, 'retry.retries'],
+      ['a fraction of a retry', { retry: { retries: 1.5 } }, 'retry.retries'],
+      ['a retry policy that is not an object', { retry: 'twice' as never }, 'retry'],
+      ['a null retry policy', { retry: null as never }, 'retry'],
       ['a multi-line user agent', { userAgent: 'a\r\nx-injected: 1' }, 'userAgent'],
     ] as const)('rejects %s', (_name, options, field) => {
       const construct = () => new InfisicalClient(options);
       expect(construct).toThrow(InfisicalValidationError);
       expectInvalid(thrownBy(construct), field);
+    });
+
+    it('names the kind of a bad value, never the value', () => {
+      const error = expectInvalid(thrownBy(() => new InfisicalClient({ retry: { retries: 'pin-8261' as never } })), 'retry.retries');
+      expect(error.message).toBe('retry.retries: must be a whole number, 0 or more, got a string');
     });
 
     it.each([

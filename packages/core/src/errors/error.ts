@@ -1,12 +1,6 @@
 import { inspect } from 'node:util';
+import { scrubCredentials as scrubTokens } from 'node-infisical';
 import { errorCatalog, type InfisicalErrorCode } from './codes.js';
-
-/** JWT-shaped text (a header that starts `eyJ`, three base64url parts): never let one through, whatever echoed it. */
-const JWT_LIKE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
-
-function scrubTokens(text: string): string {
-  return text.replace(JWT_LIKE, '[redacted token]');
-}
 
 /**
  * One failing key of a schema: its path and the kind of issue, built from the schema library's issue codes

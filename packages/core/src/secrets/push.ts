@@ -1,4 +1,4 @@
-import { InfisicalApiError, isRouteNotFoundError, type EventRegistration, type InfisicalClient, type ProjectEvent } from 'node-infisical';
+import { InfisicalApiError, isRouteNotFoundError, isTokenError, type EventRegistration, type InfisicalClient, type ProjectEvent } from 'node-infisical';
 import type { Clock, ClockTimer } from '../clock/clock.js';
 import type { InfisicalLogger } from '../options/types.js';
 import { isInfisicalK8sError } from '../errors/error.js';
@@ -166,7 +166,7 @@ class EventStream {
         return;
       }
       if (error instanceof InfisicalApiError) {
-        if (error.status === 401 || (error.status === 403 && error.serverError === 'TokenError')) {
+        if (isTokenError(error)) {
           // One login per streak: when the subscription alone refuses a token that still lists secrets, logging in
           // on every reconnect would cost hundreds of logins a day for nothing.
           if (!this.#streakLoggedIn) this.auth.invalidate(generation);

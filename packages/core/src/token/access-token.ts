@@ -1,3 +1,5 @@
+import { readTokenClaims, type TokenClaims } from 'node-infisical';
+
 /**
  * What core knows of the access token: times and limits, decoded locally from the JWT and the login answer.
  * Every time is on the pod's clock, measured from when the request left: the server's own lifetime
@@ -25,15 +27,6 @@ export interface AccessTokenInfo {
   deadOnArrival: boolean;
 }
 
-function claims(accessToken: string): Record<string, unknown> {
-  try {
-    return JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
-}
-
-const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
 /**
  * The token's lifetime in ms as the server states it, or Infinity:
@@ -44,9 +37,8 @@ const num = (value: unknown): number | undefined => (typeof value === 'number' &
  * - `expiresIn <= 0` and no `exp`: a classic token with a TTL of 0, which never expires (Infinity), except that a
  *   negative `expiresIn` is nonsense and reads as no life at all (0).
  */
-export function lifetimeMs(c: Record<string, unknown>, expiresIn: number, sentAt: number): number {
-  const exp = num(c.exp);
-  const iat = num(c.iat);
+export function lifetimeMs(c: TokenClaims, expiresIn: number, sentAt: number): number {
+  const { exp, iat } = c;
   const candidates: number[] = [];
   if (Number.isFinite(expiresIn) && expiresIn > 0) candidates.push(expiresIn * 1000);
   if (exp !== undefined && iat !== undefined) candidates.push((exp - iat) * 1000);
@@ -61,23 +53,21 @@ export function lifetimeMs(c: Record<string, unknown>, expiresIn: number, sentAt
  * carries the first login's time through renewals for tokens without a `creationEpoch` claim (classic).
  */
 export function describeAccessToken(accessToken: string, response: { expiresIn: number; accessTokenMaxTTL: number }, sentAt: number, lineageCreatedAt?: number): AccessTokenInfo {
-  const c = claims(accessToken);
-  const iat = num(c.iat);
-  const exp = num(c.exp);
-  const creationEpoch = num(c.creationEpoch);
+  const c = readTokenClaims(accessToken) ?? {};
+  const { iat, exp, creationEpoch } = c;
   const lifetime = lifetimeMs(c, response.expiresIn, sentAt);
   const expiresAt = sentAt + lifetime;
   // Age of the lineage by the server's own clock (iat and creationEpoch are both its), carried onto the pod's.
   const createdAt = creationEpoch !== undefined && iat !== undefined ? sentAt - Math.max(0, iat - creationEpoch) * 1000 : (lineageCreatedAt ?? sentAt);
-  const ttlMs = (num(c.accessTokenTTL) ?? (response.expiresIn > 0 ? response.expiresIn : 0)) * 1000;
-  const maxTtlMs = (num(c.accessTokenMaxTTL) ?? Math.max(0, response.accessTokenMaxTTL)) * 1000;
-  const lineage = typeof c.identityAccessTokenId === 'string' ? c.identityAccessTokenId : typeof c.jti === 'string' ? c.jti : undefined;
+  const ttlMs = (c.accessTokenTTL ?? (response.expiresIn > 0 ? response.expiresIn : 0)) * 1000;
+  const maxTtlMs = (c.accessTokenMaxTTL ?? Math.max(0, response.accessTokenMaxTTL)) * 1000;
+  const lineage = c.identityAccessTokenId ?? c.jti;
   const overdue = exp !== undefined ? sentAt - exp * 1000 : undefined;
   return {
     expiresAt,
     maxExpiresAt: maxTtlMs > 0 ? createdAt + maxTtlMs : 0,
     ttlMs,
-    usesLimit: num(c.numUsesLimit) ?? 0,
+    usesLimit: c.numUsesLimit ?? 0,
     createdAt,
     lineage,
     expiredByPodClockMs: overdue !== undefined && overdue >= 0 ? overdue : undefined,

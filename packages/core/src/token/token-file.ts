@@ -2,17 +2,13 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { readTokenClaims, type TokenClaims } from 'node-infisical';
 import type { Clock } from '../clock/clock.js';
 import { InfisicalK8sError } from '../errors/error.js';
 import { withDeadline } from '../util/deadline.js';
 
-/** What core keeps of a service-account token: claims for error hints, never the token. */
-export interface TokenClaims {
-  namespace: string | undefined;
-  serviceAccount: string | undefined;
-  audiences: string[];
-  expiresAt: number | undefined;
-}
+/** What core keeps of a service-account token (claims for error hints, never the token): node-infisical's decoding. */
+export type { TokenClaims };
 
 /** A projected token is about 1 KiB; anything past this is not one (and `/dev/zero` must not fill the heap). */
 export const TOKEN_FILE_MAX_BYTES = 64 * 1024;
@@ -33,23 +29,6 @@ export interface TokenFileReadOptions {
 }
 
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-
-function decodeClaims(jwt: string): TokenClaims {
-  try {
-    const payload = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-    const k8s = (payload['kubernetes.io'] ?? {}) as { namespace?: string; serviceaccount?: { name?: string } };
-    const sub = typeof payload.sub === 'string' ? payload.sub.split(':') : [];
-    const aud = payload.aud === undefined ? [] : Array.isArray(payload.aud) ? payload.aud.map(String) : [String(payload.aud)];
-    return {
-      namespace: k8s.namespace ?? sub[2],
-      serviceAccount: k8s.serviceaccount?.name ?? sub[3],
-      audiences: aud,
-      expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined,
-    };
-  } catch {
-    return { namespace: undefined, serviceAccount: undefined, audiences: [], expiresAt: undefined };
-  }
-}
 
 const mountHint = (path: string) => `mount a projected serviceAccountToken volume at ${dirname(path)} with path: ${basename(path)}`;
 
@@ -123,7 +102,7 @@ export async function readServiceAccountToken(path: string, options: TokenFileRe
   const jwt = (await readTokenFileBytes(path, options)).toString('utf8').trim();
   if (jwt.length === 0) throw new InfisicalK8sError('TOKEN_FILE_MISSING', `The service-account token file ${path} is empty: ${mountHint(path)} (the kubelet writes it).`);
   if (!JWT.test(jwt)) throw new InfisicalK8sError('TOKEN_FILE_INVALID', `The file ${path} does not hold a JWT (expected three base64url parts).`);
-  return { jwt, claims: decodeClaims(jwt) };
+  return { jwt, claims: readTokenClaims(jwt) ?? {} };
 }
 
 /** A digest of the file's content, to notice rotation without keeping the token; undefined when it cannot be read. */

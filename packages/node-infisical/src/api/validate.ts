@@ -1,5 +1,14 @@
 import { isIP } from 'node:net';
 import { InfisicalValidationError } from '../errors/errors.js';
+import { kindOf } from '../errors/kind.js';
+
+/**
+ * The one way this client refuses an argument: names the option, what it must be and the kind of value it got,
+ * never the value (it may be a credential).
+ */
+export function invalidArgument(field: string, expected: string, value: unknown): InfisicalValidationError {
+  return new InfisicalValidationError(field, `must be ${expected}, got ${kindOf(value)}`);
+}
 
 /**
  * The largest TTL the server's route accepts (10 years, in seconds).
@@ -36,7 +45,7 @@ export function requireJwt(field: string, value: unknown, hint: string): string 
 export function optionalTtl(field: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_TTL_SECONDS) {
-    throw new InfisicalValidationError(field, `must be a whole number of seconds from 0 to ${MAX_TTL_SECONDS}`);
+    throw invalidArgument(field, `a whole number of seconds from 0 to ${MAX_TTL_SECONDS}`, value);
   }
   return value;
 }
@@ -44,20 +53,20 @@ export function optionalTtl(field: string, value: unknown): number | undefined {
 export function optionalNonNegativeInt(field: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new InfisicalValidationError(field, 'must be a whole number, 0 or more (0 = unlimited)');
+    throw invalidArgument(field, 'a whole number, 0 or more (0 = unlimited)', value);
   }
   return value;
 }
 
 export function optionalString(field: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new InfisicalValidationError(field, 'must be a string');
+  if (typeof value !== 'string') throw invalidArgument(field, 'a string', value);
   return value;
 }
 
 export function optionalBoolean(field: string, value: unknown): boolean | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') throw new InfisicalValidationError(field, 'must be true or false');
+  if (typeof value !== 'boolean') throw invalidArgument(field, 'true or false', value);
   return value;
 }
 

@@ -1,13 +1,13 @@
 import { InfisicalApiError, InfisicalResponseError } from './errors.js';
+import type { InfisicalApiErrorReason } from './reason.js';
 
+/** Every predicate reads the error's `reason` (and status); none matches the server's text again. */
 function apiError(error: unknown): InfisicalApiError | undefined {
   return error instanceof InfisicalApiError ? error : undefined;
 }
 
-function matches(error: InfisicalApiError, fragments: readonly string[]): boolean {
-  const message = error.serverMessage.toLowerCase();
-  return fragments.some((fragment) => message.includes(fragment));
-}
+const CLIENT_ERROR = new Set([400, 401]);
+const RENEW_REFUSED = new Set<InfisicalApiErrorReason>(['renew-refused', 'revoked', 'use-limit']);
 
 /**
  * The access token is no longer accepted: 403 `TokenError` (expired or malformed JWT, the common
@@ -20,11 +20,9 @@ function matches(error: InfisicalApiError, fragments: readonly string[]): boolea
 export function isTokenError(error: unknown): boolean {
   const e = apiError(error);
   if (!e) return false;
-  if (e.status === 403) return e.serverError === 'TokenError';
-  return e.status === 401;
+  return e.reason === 'token-expired' || e.status === 401;
 }
 
-const USE_LIMIT = ['usage limit reached', 'number of uses limit reached', 'cannot renew exhausted access token'];
 /**
  * The token's `accessTokenNumUsesLimit` is spent (current: 401 `Failed to authorize: token usage limit
  * reached`; classic: `Unable to renew because access token number of uses limit reached`, 401 or 400).
@@ -34,10 +32,9 @@ const USE_LIMIT = ['usage limit reached', 'number of uses limit reached', 'canno
  */
 export function isUseLimitError(error: unknown): boolean {
   const e = apiError(error);
-  return !!e && (e.status === 401 || e.status === 400) && matches(e, USE_LIMIT);
+  return !!e && CLIENT_ERROR.has(e.status) && e.reason === 'use-limit';
 }
 
-const REVOKED = ['has been revoked', 'have been revoked', 'no identity access token found'];
 /**
  * The token, the identity's tokens or the auth method were revoked (401).
  *
@@ -45,8 +42,7 @@ const REVOKED = ['has been revoked', 'have been revoked', 'no identity access to
  * if (isRevokedError(error)) await client.login(credentials);
  */
 export function isRevokedError(error: unknown): boolean {
-  const e = apiError(error);
-  return !!e && e.status === 401 && matches(e, REVOKED);
+  return apiError(error)?.reason === 'revoked';
 }
 
 /**
@@ -57,11 +53,9 @@ export function isRevokedError(error: unknown): boolean {
  * if (isTrustedIpError(error)) console.error('add this address to accessTokenTrustedIps');
  */
 export function isTrustedIpError(error: unknown): boolean {
-  const e = apiError(error);
-  return !!e && e.status === 403 && matches(e, ['current ip address']);
+  return apiError(error)?.reason === 'trusted-ip';
 }
 
-const RENEW_REFUSED = ['max ttl', 'cannot renew', 'failed to renew', 'exceeded max age', 'only identity access tokens', 'not an identity access token'];
 /**
  * A renewal the server will not grant (expired JWT, max-TTL budget spent, the classic rule, use limit,
  * revocation): log in instead.
@@ -72,17 +66,12 @@ const RENEW_REFUSED = ['max ttl', 'cannot renew', 'failed to renew', 'exceeded m
 export function isRenewRefusedError(error: unknown): boolean {
   const e = apiError(error);
   if (!e) return false;
-  if (e.status === 403 && e.serverError === 'TokenError') return true;
-  return (e.status === 401 || e.status === 400) && (matches(e, RENEW_REFUSED) || isRevokedError(e) || isUseLimitError(e));
+  return e.reason === 'token-expired' || (CLIENT_ERROR.has(e.status) && RENEW_REFUSED.has(e.reason));
 }
-
-/** Fastify's own 404 for a path no route matches: `Route GET:/api/v4/secrets?projectId=... not found`. */
-const ROUTE_NOT_FOUND = /^Route [A-Z]+:\/\S* not found$/;
 
 /** The router's JSON 404 only (no HTML page): proof that the API itself answered. */
 export function isRouterJson404(error: unknown): boolean {
-  const e = apiError(error);
-  return !!e && e.status === 404 && ROUTE_NOT_FOUND.test(e.serverMessage);
+  return apiError(error)?.reason === 'route-not-found';
 }
 
 /** A 404 HTML page: what a standalone-mode server (API and web app in one process) answers for an API path it lacks. */
@@ -114,7 +103,5 @@ export function isRouteNotFoundError(error: unknown): boolean {
  * catch (error) { if (isProjectNotFoundError(error)) console.error('check projectId'); }
  */
 export function isProjectNotFoundError(error: unknown): boolean {
-  const e = apiError(error);
-  if (!e || (e.status !== 404 && e.status !== 400)) return false;
-  return /^project (with id '?[^'\s]*'? )?not found\b/i.test(e.serverMessage);
+  return apiError(error)?.reason === 'project-not-found';
 }

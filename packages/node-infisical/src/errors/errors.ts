@@ -1,5 +1,6 @@
 import { hintFor } from './hints.js';
-import { scrub } from './redact.js';
+import { classifyAnswer, type InfisicalApiErrorReason } from './reason.js';
+import { scrubCredentials } from './redact.js';
 
 /**
  * Base class of every error this client throws: a stable `code`, a `name`, and a message that says
@@ -68,7 +69,8 @@ export interface ApiErrorDetails {
  * The server answered with a non-2xx status. `code` is `HTTP_<status>` (e.g. `HTTP_401`);
  * `serverError` keeps the `error` name of Infisical's envelope (`UnauthorizedError`, `TokenError`,
  * `KubernetesTokenReviewError`, ...) and `serverMessage` its message (for a 422, a summary of the
- * failing fields). `path` never includes the query string. `hint` says what to do for well-known cases.
+ * failing fields). `path` never includes the query string. `reason` says why (one stable word for each case
+ * users meet) and `hint` what to do about it.
  *
  * @example
  * catch (error) {
@@ -89,11 +91,14 @@ export class InfisicalApiError extends InfisicalError {
   readonly path: string;
   /** Seconds from `Retry-After`, when sent. */
   readonly retryAfter: number | undefined;
+  /** Why, read once from status, `serverError` and message: switch on this, not on the server's text. */
+  readonly reason: InfisicalApiErrorReason;
   /** What to do about it, for the answers users meet most. */
   readonly hint: string | undefined;
   constructor(details: ApiErrorDetails) {
-    const serverMessage = scrub(details.serverMessage);
-    const hint = hintFor(details.status, details.serverError, serverMessage);
+    const serverMessage = scrubCredentials(details.serverMessage);
+    const reason = classifyAnswer(details.status, details.serverError, serverMessage);
+    const hint = hintFor(reason, details.method);
     const label = details.serverError ? `${details.status} ${details.serverError}` : `${details.status}`;
     super(
       `HTTP_${details.status}`,
@@ -108,6 +113,7 @@ export class InfisicalApiError extends InfisicalError {
     this.method = details.method;
     this.path = details.path;
     this.retryAfter = details.retryAfter;
+    this.reason = reason;
     this.hint = hint;
   }
   override toJSON(): Record<string, unknown> {
@@ -120,6 +126,7 @@ export class InfisicalApiError extends InfisicalError {
       method: this.method,
       path: this.path,
       retryAfter: this.retryAfter,
+      reason: this.reason,
       hint: this.hint,
     };
   }
@@ -147,11 +154,14 @@ export class InfisicalNetworkError extends InfisicalError {
   readonly method: string;
   /** Request path without the query string. */
   readonly path: string;
-  constructor(code: NetworkErrorCode, method: string, path: string, detail: string, cause?: unknown) {
+  /** What went wrong, without the fix (`connection refused`, `host not found (ENOTFOUND)`): for callers that word the fix themselves. */
+  readonly problem: string;
+  constructor(code: NetworkErrorCode, method: string, path: string, detail: string, cause?: unknown, options: { problem?: string } = {}) {
     super(code, `Could not reach Infisical for ${method} ${path}: ${detail}`, { cause });
     this.name = 'InfisicalNetworkError';
     this.method = method;
     this.path = path;
+    this.problem = options.problem ?? detail;
   }
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), method: this.method, path: this.path };

@@ -1,11 +1,18 @@
 /**
- * Server messages are copied into our errors, and some servers echo what they were sent. Anything
- * shaped like a JWT or a service token is replaced, so no credential can reach a log line through us.
+ * Server messages are copied into our errors, and some servers echo what they were sent. Anything shaped like a
+ * JWT (a header that starts `eyJ`, three base64url parts) or a service token is replaced, so no credential can
+ * reach a log line through us. The workspace's one scrubber: core's errors use it too.
  */
-const JWT_LIKE = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+const JWT_LIKE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 const SERVICE_TOKEN = /\bst\.[A-Za-z0-9]{8,}\.[A-Za-z0-9]{8,}\.[A-Za-z0-9]{8,}/g;
 const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
 
-export function scrub(text: string): string {
+/**
+ * `text` with every JWT, service token and bearer credential replaced by a marker.
+ *
+ * @example
+ * logger.warn(scrubCredentials(`upstream said: ${body}`));
+ */
+export function scrubCredentials(text: string): string {
   return text.replace(JWT_LIKE, '[redacted-jwt]').replace(SERVICE_TOKEN, '[redacted-token]').replace(BEARER, '$1 [redacted]');
 }

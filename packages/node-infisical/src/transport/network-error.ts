@@ -31,25 +31,21 @@ function isBadPort(error: unknown): boolean {
 
 /** Maps whatever fetch threw to a typed network error, without copying messages that could echo a URL with a token. */
 export function toNetworkError(error: unknown, method: string, path: string, timedOut: boolean, timeoutMs: number): InfisicalNetworkError {
-  if (timedOut) return new InfisicalNetworkError('TIMEOUT', method, path, `no answer within ${timeoutMs} ms (timeoutMs)`, error);
+  const [kind, problem, fix] = timedOut ? (['TIMEOUT', `no answer within ${timeoutMs} ms`, 'timeoutMs'] as const) : classify(error);
+  return new InfisicalNetworkError(kind, method, path, fix === 'timeoutMs' ? `${problem} (timeoutMs)` : fix ? `${problem}: ${fix}` : problem, error, { problem });
+}
+
+/** The kind, what went wrong (no option names: core words the fix in its own options) and the client's fix. */
+function classify(error: unknown): readonly [NetworkErrorCode, string, string?] {
   const code = causeCode(error);
-  let kind: NetworkErrorCode = 'NETWORK';
-  let detail = code ? `network error ${code}` : isBadPort(error) ? 'fetch refuses this port (WHATWG "bad port" list): serve Infisical on another port' : 'network error';
-  if (code === 'ECONNREFUSED') {
-    kind = 'CONNECTION_REFUSED';
-    detail = 'connection refused: check baseUrl and that Infisical is running';
-  } else if (code === 'ECONNRESET' || code === 'EPIPE') {
-    kind = 'CONNECTION_RESET';
-    detail = 'connection reset by the server or a proxy';
-  } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    kind = 'DNS';
-    detail = `host not found (${code}): check baseUrl`;
-  } else if (code === 'ETIMEDOUT') {
-    kind = 'TIMEOUT';
-    detail = 'connection timed out';
-  } else if (code && (TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT'))) {
-    kind = 'TLS';
-    detail = `TLS verification failed (${code}): pass the server's CA with tls.ca`;
+  if (code === 'ECONNREFUSED') return ['CONNECTION_REFUSED', 'connection refused', 'check baseUrl and that Infisical is running'];
+  if (code === 'ECONNRESET' || code === 'EPIPE') return ['CONNECTION_RESET', 'connection reset by the server or a proxy'];
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return ['DNS', `host not found (${code})`, 'check baseUrl'];
+  if (code === 'ETIMEDOUT') return ['TIMEOUT', 'connection timed out'];
+  if (code && (TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT'))) {
+    return ['TLS', `TLS verification failed (${code})`, "pass the server's CA with tls.ca"];
   }
-  return new InfisicalNetworkError(kind, method, path, detail, error);
+  if (code) return ['NETWORK', `network error ${code}`];
+  if (isBadPort(error)) return ['NETWORK', 'fetch refuses this port (WHATWG "bad port" list)', 'serve Infisical on another port'];
+  return ['NETWORK', 'network error'];
 }

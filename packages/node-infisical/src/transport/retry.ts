@@ -1,4 +1,4 @@
-import { InfisicalValidationError } from '../errors/errors.js';
+import { invalidArgument } from '../api/validate.js';
 
 /**
  * Retry policy of the client; `false` disables retries.
@@ -31,19 +31,26 @@ export interface ResolvedRetry {
 function nonNegative(field: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InfisicalValidationError(`retry.${field}`, 'must be a finite number, 0 or more');
+    throw invalidArgument(`retry.${field}`, 'a finite number, 0 or more', value);
   }
   return value;
 }
 
+/** The one check of the retry policy (core passes its users' `client.retry` through to here). */
 export function resolveRetry(options: RetryOptions | false | undefined): ResolvedRetry {
   if (options === false) return { retries: 0, baseDelayMs: 0, maxDelayMs: 0, rateLimited: false };
+  if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
+    throw invalidArgument('retry', 'false or an object such as { retries: 2 }', options);
+  }
   if (options?.rateLimited !== undefined && typeof options.rateLimited !== 'boolean') {
-    throw new InfisicalValidationError('retry.rateLimited', 'must be true or false');
+    throw invalidArgument('retry.rateLimited', 'true or false', options.rateLimited);
+  }
+  if (options?.retries !== undefined && (typeof options.retries !== 'number' || !Number.isInteger(options.retries) || options.retries < 0)) {
+    throw invalidArgument('retry.retries', 'a whole number, 0 or more', options.retries);
   }
   return {
     rateLimited: options?.rateLimited ?? true,
-    retries: Math.floor(nonNegative('retries', options?.retries, 3)),
+    retries: options?.retries ?? 3,
     baseDelayMs: nonNegative('baseDelayMs', options?.baseDelayMs, 250),
     maxDelayMs: nonNegative('maxDelayMs', options?.maxDelayMs, 10_000),
   };

@@ -11,6 +11,7 @@ import { TokenManager } from '../token/token-manager.js';
 import { TokenFileWatcher } from '../token/token-file-watcher.js';
 import { SecretSources, type FetchedSource, type WithToken } from '../secrets/secret-source.js';
 import { PushSubscription } from '../secrets/push.js';
+import { answerScope, sharedAnswers } from '../secrets/shared-answers.js';
 import { jittered, retryWait } from '../util/backoff.js';
 import { AdaptiveInterval } from './adaptive-interval.js';
 import { changedKeys, deepFreeze } from './snapshot.js';
@@ -117,7 +118,7 @@ class Engine<T> implements InfisicalConfig<T> {
       },
     );
     // A changed directory is refetched at once (the check compared it with what is served, so this is a real change).
-    this.#sources = new SecretSources(this.#client, options.sources, { clock: options.clock, logger: options.logger, onChange: () => this.#trigger('files') });
+    this.#sources = new SecretSources(this.#client, options.sources, { clock: options.clock, logger: options.logger, onChange: () => this.#trigger('files') }, { scope: answerScope(options), cache: sharedAnswers });
     this.#push = options.push && this.#sources.callsInfisical
       ? new PushSubscription(
           this.#client,
@@ -285,8 +286,11 @@ class Engine<T> implements InfisicalConfig<T> {
   async #load(reason: RefreshReason): Promise<T> {
     this.#lastRefreshAt = this.#o.clock.now();
     try {
-      const fetched = await this.#sources.fetchAll(this.#withToken, (error, source) =>
-        toInfisicalK8sError(error, { phase: 'fetch', siteUrl: this.#o.siteUrl, projectId: source.projectId, maxResponseBytes: this.#o.maxResponseBytes, ...this.#claimContext() }),
+      const fetched = await this.#sources.fetchAll(
+        this.#withToken,
+        (error, source) => toInfisicalK8sError(error, { phase: 'fetch', siteUrl: this.#o.siteUrl, projectId: source.projectId, maxResponseBytes: this.#o.maxResponseBytes, ...this.#claimContext() }),
+        // Start-up and polls may share another config's recent answer; a push, a new token or refresh() always asks.
+        reason === 'initial' || reason === 'interval' ? { maxAgeMs: this.#interval.current } : undefined,
       );
       const raw = fetched.values;
       let value = this.#snapshot$.value;

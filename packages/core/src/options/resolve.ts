@@ -117,6 +117,8 @@ export interface ResolvedOptions {
   initialRetries: number;
   backoff: BackoffPolicy;
   revokeOnClose: boolean;
+  /** Whether list answers are shared with the process's other configs of the same scope. */
+  shareAnswers: boolean;
   logger: InfisicalLogger;
   clock: Clock;
   random: () => number;
@@ -357,6 +359,7 @@ export function resolveOptions(input: unknown, envInput: unknown = process.env):
     initialRetries,
     backoff: backoff as BackoffPolicy,
     revokeOnClose: boolean('revokeOnClose', options.revokeOnClose, false),
+    shareAnswers: boolean('shareAnswers', options.shareAnswers, false),
     logger: guardLogger(logger ?? consoleLogger),
     clock: clock ?? systemClock,
     random: (options.random as (() => number) | undefined) ?? Math.random,

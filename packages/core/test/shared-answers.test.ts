@@ -8,6 +8,7 @@ import type { ResolvedSource } from '../src/options/resolve.js';
 import { harness, routes, type Harness } from './helpers.js';
 
 const INTERVAL = 60_000;
+const direct = <T>(call: () => Promise<T>) => call();
 let h: Harness<undefined> | undefined;
 const extra: Array<InfisicalConfig<unknown>> = [];
 afterEach(async () => {
@@ -95,7 +96,7 @@ describe('Class: SharedAnswers (through createInfisicalConfig)', () => {
       const theirs = another(h, { kubernetesAuth: { identityId: stranger.identityId, tokenPath: stranger.projected.path }, initialRetries: 1 });
       const [, refused] = await Promise.all([h.config.ready(), theirs.ready().catch((error: unknown) => error)]);
       expect(refused).toMatchObject({ code: 'PERMISSION_DENIED' });
-      expect(() => theirs.snapshot).toThrow();
+      expect(() => theirs.snapshot).toThrow(/not loaded/);
       expect(h.emu.counters.get(routes.list)).toBeGreaterThanOrEqual(2);
     } finally {
       stranger.projected.stop();
@@ -152,7 +153,6 @@ describe('Class: SharedAnswers (bounded)', () => {
     });
     const cache = new SharedAnswers(2);
     const sources = new SecretSources(client, folders.map(source), undefined, { scope: 'test', cache });
-    const direct = <T>(call: () => Promise<T>) => call();
     try {
       await sources.fetchAll(direct);
       expect(cache.size).toBe(2);

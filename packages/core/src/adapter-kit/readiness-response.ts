@@ -1,6 +1,11 @@
 import type { InfisicalConfig, ReadinessReport } from '../config/types.js';
 
-/** What a readiness probe answers: the HTTP status and core's report as the JSON body. */
+/**
+ * What a readiness probe answers: the HTTP status and core's report as the JSON body.
+ *
+ * @example
+ * const { statusCode, body } = readinessResponse(config); // { statusCode: 503, body: { status: 'not-ready', stale: false } }
+ */
 export interface ReadinessResponse {
   /** 200 when a snapshot is loaded and fresh, else 503 (Kubernetes then stops routing to the pod). */
   statusCode: 200 | 503;

@@ -3,7 +3,12 @@ import { createInfisicalConfig } from '../config/infisical-config.js';
 import type { ConfigOutput, InfisicalConfig } from '../config/types.js';
 import type { InfisicalConfigOptions } from '../options/types.js';
 
-/** How `readyOrClose` closes a config whose first snapshot failed. */
+/**
+ * How `readyOrClose` closes a config whose first snapshot failed.
+ *
+ * @example
+ * await readyOrClose(config, { awaitClose: false }); // Fastify: reject before pluginTimeout, close in the background
+ */
 export interface ReadyOrCloseOptions {
   /**
    * `true` (default): reject once closing has finished (a host that exits right after a failed boot then leaves

@@ -6,7 +6,12 @@ import { FileSource, type FileWatchOptions } from './file-source.js';
 import { systemClock } from '../clock/clock.js';
 import { SharedAnswers, type AnswerReader, type ReuseWindow } from './shared-answers.js';
 
-/** Which answers a set of sources may share with other configs: a scope (see `answerScope`) in a cache. */
+/**
+ * Which answers a set of sources may share with other configs: a scope (see `answerScope`) in a cache.
+ *
+ * @example
+ * const sharing: AnswerSharing = { scope: answerScope(options), cache: sharedAnswers };
+ */
 export interface AnswerSharing {
   scope: string;
   cache: SharedAnswers;

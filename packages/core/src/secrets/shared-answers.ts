@@ -4,16 +4,31 @@ import type { Clock } from '../clock/clock.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import type { SourceResult } from './secret-source.js';
 
-/** How many list answers the process keeps at most (one per server, identity and source); the least recent go first. */
+/**
+ * How many list answers the process keeps at most (one per server, identity and source); the least recent go first.
+ *
+ * @example
+ * const answers = new SharedAnswers(SHARED_ANSWERS_MAX);
+ */
 export const SHARED_ANSWERS_MAX = 500;
 
-/** One config's side of the cache: whether it is closed, and the clock its answers are dated by. */
+/**
+ * One config's side of the cache: whether it is closed, and the clock its answers are dated by.
+ *
+ * @example
+ * const reader: AnswerReader = { closed: false, clock: systemClock };
+ */
 export interface AnswerReader {
   readonly closed: boolean;
   readonly clock: Clock;
 }
 
-/** A routine read (start-up, polling) may take another config's answer younger than this, or join its fetch. */
+/**
+ * A routine read (start-up, polling) may take another config's answer younger than this, or join its fetch.
+ *
+ * @example
+ * await sources.fetchAll(withToken, onError, { maxAgeMs: refreshIntervalMs });
+ */
 export interface ReuseWindow {
   maxAgeMs: number;
 }
@@ -35,6 +50,9 @@ interface Flight {
  * Who may share an answer (configs that set `shareAnswers`): the same server, the same identity (id and token file: never the token), and the same
  * trust in the connection and limits, so that a config never sees an answer it would not have been given.
  * Hashed: the key says nothing about them.
+ *
+ * @example
+ * new SecretSources(client, options.sources, files, { scope: answerScope(options), cache: sharedAnswers });
  */
 export function answerScope(options: Pick<ResolvedOptions, 'siteUrl' | 'identityId' | 'tokenPath' | 'maxResponseBytes' | 'rejectUnauthorized' | 'ca' | 'client' | 'shareAnswers'>): string {
   // A config that does not share still keeps its answers in the one bounded cache, under a scope of its own.
@@ -123,5 +141,10 @@ export class SharedAnswers {
   }
 }
 
-/** The process-wide cache every config shares. */
+/**
+ * The process-wide cache: every config keeps its answers here, and those that set `shareAnswers` share them.
+ *
+ * @example
+ * new SecretSources(client, options.sources, files, { scope: answerScope(options), cache: sharedAnswers });
+ */
 export const sharedAnswers = new SharedAnswers();

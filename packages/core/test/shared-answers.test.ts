@@ -135,6 +135,14 @@ describe('Class: SharedAnswers (through createInfisicalConfig)', () => {
   });
 });
 
+describe('Option: shareAnswers', () => {
+  it('is a boolean: anything else is OPTIONS_INVALID naming the option, never the value', () => {
+    expect(() => createInfisicalConfig({ kubernetesAuth: { identityId: 'i' }, secrets: { projectId: 'p', environment: 'e' }, shareAnswers: 'yes' as unknown as boolean })).toThrow(
+      expect.objectContaining({ code: 'OPTIONS_INVALID', message: expect.stringMatching(/^shareAnswers must be true or false, got (?!.*yes)/) }),
+    );
+  });
+});
+
 describe('Class: SharedAnswers (bounded)', () => {
   it('keeps at most max answers, dropping the least recent; the kept ones still answer 304', async () => {
     h = await harness({ config: { push: false } });

@@ -9,6 +9,7 @@ import {
   type InfisicalConfig,
   type InfisicalConfigOptions,
 } from '@infisical-k8s/core';
+import { firstSnapshot, readinessResponse } from '@infisical-k8s/core/adapter-kit';
 import { sendUnavailable } from './problem.js';
 import { exposeOnRequest, type RequestSecrets } from './request-accessors.js';
 
@@ -76,29 +77,13 @@ export function infisical<S extends StandardSchemaV1 | undefined = undefined>(op
   const entryFor = (snapshot: T): RequestSecrets => (current?.snapshot === snapshot ? current : { snapshot, config });
   config.snapshot$.subscribe({ next: (snapshot) => (current = entryFor(snapshot)), complete: () => (current = undefined) });
 
-  const firstSnapshot = (): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(config.status.lastError ? new InfisicalK8sError(config.status.lastError.code, config.status.lastError.message) : undefined), wait);
-      timer.unref();
-      config.ready().then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
-
   const middleware = function infisicalSecrets(req: Request, res: Response, next: NextFunction): void {
     if (current !== undefined) {
       attach(req, current);
       next();
       return;
     }
-    firstSnapshot().then(
+    firstSnapshot(config, wait).then(
       (snapshot) => {
         attach(req, entryFor(snapshot));
         next();
@@ -108,8 +93,8 @@ export function infisical<S extends StandardSchemaV1 | undefined = undefined>(op
   } as InfisicalMiddleware<T>;
 
   const readiness = function infisicalReadiness(_req: Request, res: Response): void {
-    const report = config.readiness();
-    res.status(report.status === 'ready' ? 200 : 503).json(report);
+    const { statusCode, body } = readinessResponse(config);
+    res.status(statusCode).json(body);
   };
 
   Object.defineProperties(middleware, {

@@ -1,4 +1,5 @@
 import type { InfisicalConfig } from '@infisical-k8s/core';
+import type { RegisteredSecretsOf } from '@infisical-k8s/core/adapter-kit';
 
 /**
  * Tells TypeScript what `req.secrets` holds, once for the whole app:
@@ -13,7 +14,7 @@ import type { InfisicalConfig } from '@infisical-k8s/core';
 export interface Register {}
 
 /** The registered snapshot type, or `Record<string, string>` when nothing is registered. */
-export type RegisteredSecrets = Register extends { secrets: infer T } ? T : Readonly<Record<string, string>>;
+export type RegisteredSecrets = RegisteredSecretsOf<Register>;
 
 declare global {
   // Express's own types extend this namespace; the augmentation is how its ecosystem types `req` (express-session does the same).

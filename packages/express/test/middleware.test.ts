@@ -205,3 +205,36 @@ describe.each([
     }
   });
 });
+
+describe('Option: shareAnswers (through core)', () => {
+  it('an app and its mounted sub-app, each with its own middleware on one source, log in and fetch once', async () => {
+    emu = await startEmulator();
+    app = await provision(emu, { secrets: { GREETING: 'hello', PORT: '8080' } });
+    const options = {
+      siteUrl: emu.infisicalUrl,
+      kubernetesAuth: { identityId: app.identityId, tokenPath: app.projected.path },
+      secrets: { projectId: app.projectId, environment: 'prod' },
+      schema,
+      logger: { warn: () => undefined, error: () => undefined },
+      push: false,
+      shareAnswers: true,
+    };
+    const outer = infisical(options);
+    const inner = infisical(options);
+    mw = outer as InfisicalMiddleware<unknown>;
+    try {
+      const sub = express();
+      sub.use(inner);
+      sub.get('/', (req, res) => void res.json(inner.secretsOf(req)));
+      const web = express();
+      web.use(outer);
+      web.use('/admin', sub);
+      const url = await listen(web);
+      expect(await (await fetch(`${url}/admin`)).json()).toEqual({ GREETING: 'hello', PORT: 8080 });
+      expect(emu.counters.get('GET /api/v4/secrets')).toBe(1);
+      expect(emu.counters.get('POST /api/v1/auth/kubernetes-auth/login')).toBe(1);
+    } finally {
+      await inner.close();
+    }
+  });
+});

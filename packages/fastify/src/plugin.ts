@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fas
 import fp from 'fastify-plugin';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { createInfisicalConfig, invalidOption, type InfisicalConfig, type InfisicalConfigOptions, type InfisicalLogger } from '@infisical-k8s/core';
+import { readinessResponse, readyOrClose } from '@infisical-k8s/core/adapter-kit';
 import { bootDeadline, FASTIFY_PLUGIN_TIMEOUT_MS } from './boot-deadline.js';
 import type { RegisteredSecrets } from './register.js';
 
@@ -49,19 +50,14 @@ const plugin: FastifyPluginAsync<InfisicalPluginOptions> = async (app: FastifyIn
   });
   if (readinessRoute) {
     app.get(readinessRoute, { logLevel: 'warn' }, async (_request, reply) => {
-      const report = config.readiness();
-      return reply.code(report.status === 'ready' ? 200 : 503).send(report);
+      const { statusCode, body } = readinessResponse(config);
+      return reply.code(statusCode).send(body);
     });
   }
-  try {
-    await config.ready();
-  } catch (error) {
-    // Core's typed error (code, hint) is what the app's ready() rejects with. Rejecting now, while closing goes on
-    // in the background (its synchronous start already stops every retry), keeps this rejection ahead of
-    // Fastify's pluginTimeout even when the event loop was too busy to run either timer on time.
-    config.close().catch(() => undefined);
-    throw error;
-  }
+  // Core's typed error (code, hint) is what the app's ready() rejects with. Rejecting at once, while closing goes on
+  // in the background, keeps this rejection ahead of Fastify's pluginTimeout even when the event loop was too busy
+  // to run either timer on time.
+  await readyOrClose(config, { awaitClose: false });
 };
 
 /**

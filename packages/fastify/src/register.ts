@@ -1,4 +1,5 @@
 import type { InfisicalConfig } from '@infisical-k8s/core';
+import type { RegisteredSecretsOf } from '@infisical-k8s/core/adapter-kit';
 
 /**
  * Tells TypeScript what `app.secrets` and `request.secrets` hold, once for the whole app:
@@ -12,7 +13,7 @@ import type { InfisicalConfig } from '@infisical-k8s/core';
 export interface Register {}
 
 /** The registered snapshot type, or `Record<string, string>` when nothing is registered. */
-export type RegisteredSecrets = Register extends { secrets: infer T } ? T : Readonly<Record<string, string>>;
+export type RegisteredSecrets = RegisteredSecretsOf<Register>;
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,5 +1,6 @@
 import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { createInfisicalConfig, type InfisicalConfig, type InfisicalLogger } from '@infisical-k8s/core';
+import type { InfisicalConfig, InfisicalLogger } from '@infisical-k8s/core';
+import { startConfig } from '@infisical-k8s/core/adapter-kit';
 import { ConfigurableModuleClass, type InfisicalModuleOptions } from './module-definition.js';
 import { InfisicalReadiness } from './readiness.js';
 import { INFISICAL_CHANGES, INFISICAL_CONFIG, INFISICAL_MODULE_OPTIONS } from './tokens.js';
@@ -27,16 +28,8 @@ function nestLogger(): InfisicalLogger {
     {
       provide: INFISICAL_CONFIG,
       inject: [INFISICAL_MODULE_OPTIONS],
-      useFactory: async (options: InfisicalModuleOptions): Promise<InfisicalConfig<unknown>> => {
-        const config = createInfisicalConfig({ logger: nestLogger(), ...options });
-        try {
-          await config.ready();
-        } catch (error) {
-          await config.close();
-          throw error;
-        }
-        return config as InfisicalConfig<unknown>;
-      },
+      // Nest awaits this provider: a failed first load closes the config and fails NestFactory.create with core's typed error.
+      useFactory: (options: InfisicalModuleOptions): Promise<InfisicalConfig<unknown>> => startConfig({ logger: nestLogger(), ...options }) as Promise<InfisicalConfig<unknown>>,
     },
     { provide: INFISICAL_CHANGES, inject: [INFISICAL_CONFIG], useFactory: (config: InfisicalConfig<unknown>) => config.changes$ },
     InfisicalReadiness,

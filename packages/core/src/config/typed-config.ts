@@ -15,6 +15,7 @@ import { Connection, INSECURE_TLS_WARNING } from './connection.js';
 import { describeStatus, isReadyStatus, readinessOf, statusOf } from './health.js';
 import { holdOpen } from './pool.js';
 import { ReadyWaiters } from './ready-waiters.js';
+import { answerScope, sharedAnswers } from '../secrets/shared-answers.js';
 import { RefreshScheduler } from './refresh-scheduler.js';
 import { changedKeys, deepFreeze } from './snapshot.js';
 import type { ConfigChange, ConfigStatus, InfisicalConfig, ReadinessReport, RefreshReason } from './types.js';
@@ -68,7 +69,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     this.#connection = new Connection(options);
     this.#tokens = this.#tokenManager();
     // A changed directory is refetched at once (the check compared it with what is served, so this is a real change).
-    this.#sources = new SecretSources(this.#connection.client, options.sources, { clock: options.clock, logger: options.logger, onChange: () => this.#trigger('files') });
+    this.#sources = new SecretSources(this.#connection.client, options.sources, { clock: options.clock, logger: options.logger, onChange: () => this.#trigger('files') }, { scope: answerScope(options), cache: sharedAnswers });
     this.#push = options.push && this.#sources.callsInfisical ? this.#pushSubscription() : undefined;
     this.#tokenFile = new TokenFileWatcher({ path: options.tokenPath, clock: options.clock, intervalMs: options.tokenFileCheckIntervalMs, onChange: () => this.#onTokenFileChange() });
     this.#waiters = new ReadyWaiters<T>(options.clock, options.readyTimeoutMs, options.initialRetries, () => this.#lastError);
@@ -214,8 +215,11 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
   /** Fetches every source; a new snapshot (validated, frozen, announced) only when a value changed. */
   async #fetchSnapshot(reason: RefreshReason): Promise<T> {
     const o = this.#o;
-    const fetched = await this.#sources.fetchAll(withToken(this.#tokens), (error, source) =>
-      toInfisicalK8sError(error, { phase: 'fetch', siteUrl: o.siteUrl, projectId: source.projectId, maxResponseBytes: o.maxResponseBytes, ...this.#claimContext() }),
+    const fetched = await this.#sources.fetchAll(
+      withToken(this.#tokens),
+      (error, source) => toInfisicalK8sError(error, { phase: 'fetch', siteUrl: o.siteUrl, projectId: source.projectId, maxResponseBytes: o.maxResponseBytes, ...this.#claimContext() }),
+      // Start-up and polls may share another config's recent answer; a push, a new token or refresh() always asks.
+      reason === 'initial' || reason === 'interval' ? { maxAgeMs: this.#scheduler.interval.current } : undefined,
     );
     const raw = fetched.values;
     const previous = this.#snapshot$.value;

@@ -29,6 +29,8 @@ export interface ResolvedOptions {
   initialRetries: number;
   backoff: BackoffPolicy;
   revokeOnClose: boolean;
+  /** Whether list answers are shared with the process's other configs of the same scope. */
+  shareAnswers: boolean;
   logger: InfisicalLogger;
   clock: Clock;
   random: () => number;
@@ -168,6 +170,7 @@ export function resolveOptions(input: unknown, envInput: unknown = process.env):
     initialRetries,
     backoff,
     revokeOnClose: boolean('revokeOnClose', options.revokeOnClose, false),
+    shareAnswers: boolean('shareAnswers', options.shareAnswers, false),
     ...hooks,
     tokenFileCheckIntervalMs: milliseconds('tokenFileCheckIntervalMs', options.tokenFileCheckIntervalMs, 30_000),
     client: resolveClient(options.client),

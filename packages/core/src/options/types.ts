@@ -103,6 +103,12 @@ export interface InfisicalConfigOptions<S extends StandardSchemaV1 | undefined =
   backoff?: { initialMs?: number; maxMs?: number; multiplier?: number };
   /** Revoke the access token on `close()`. Default false. */
   revokeOnClose?: boolean;
+  /**
+   * Share list answers and their ETags with the other configs of this process that set it too and read the same
+   * source as the same identity on the same server (a Nest app and an Express sub-app): their first loads and polls
+   * then fetch once for all of them. Push events, new tokens and `refresh()` still ask the server. Default false.
+   */
+  shareAnswers?: boolean;
   /** Default: warnings and errors to the console. */
   logger?: InfisicalLogger;
   /** Injectable time (tests). Default: real time, unref'd timers. */

@@ -1,10 +1,21 @@
-import { LRUCache } from 'lru-cache';
 import type { InfisicalClient, ListSecretsOptions, Secret } from 'node-infisical';
 import { InfisicalK8sError } from '../errors/error.js';
 import type { ResolvedAnySource, ResolvedSource } from '../options/resolve.js';
 import type { WatchedLocation } from './push.js';
 import { FileSource, type FileWatchOptions } from './file-source.js';
 import { systemClock } from '../clock/clock.js';
+import { SharedAnswers, type AnswerReader, type ReuseWindow } from './shared-answers.js';
+
+/**
+ * Which answers a set of sources may share with other configs: a scope (see `answerScope`) in a cache.
+ *
+ * @example
+ * const sharing: AnswerSharing = { scope: answerScope(options), cache: sharedAnswers };
+ */
+export interface AnswerSharing {
+  scope: string;
+  cache: SharedAnswers;
+}
 
 /** A key that several folders of one recursive source define, and the folders (never the values). */
 export interface KeyCollision {
@@ -55,20 +66,42 @@ function precedes(a: string, b: string): boolean {
 /**
  * Fetches sources as flat maps. Imports are merged first and the folder's own secrets override them,
  * as Infisical resolves them. One request in flight per source whatever the number of callers; the
- * last good result per source is kept in an LRU cache (keyed by project, environment, path and flags),
- * and its `ETag` makes an unchanged folder a `304` without a body.
+ * last good answer per source is kept in a bounded cache (keyed by scope, then project, environment, path and
+ * flags), shared with the other configs of the same scope (see `SharedAnswers`), and its `ETag` makes an
+ * unchanged folder a `304` without a body. Without a sharing scope the cache is this object's own.
  */
 export class SecretSources {
   readonly #client: InfisicalClient;
   readonly #sources: ResolvedAnySource[];
   readonly #files: Map<string, FileSource>;
-  readonly #lastGood = new LRUCache<string, SourceResult>({ max: 256 });
   readonly #inFlight = new Map<string, Promise<SourceResult>>();
+  readonly #answers: SharedAnswers;
+  readonly #scope: string;
+  readonly #reader: { closed: boolean; readonly clock: AnswerReader['clock'] };
+  /** The answer each source last gave this object: what "not modified" is measured against. */
+  readonly #seen = new Map<string, SourceResult>();
 
-  constructor(client: InfisicalClient, sources: ResolvedAnySource[], files: FileWatchOptions = { clock: systemClock, logger: { warn: () => undefined, error: () => undefined }, onChange: () => undefined }) {
+  constructor(
+    client: InfisicalClient,
+    sources: ResolvedAnySource[],
+    files: FileWatchOptions = { clock: systemClock, logger: { warn: () => undefined, error: () => undefined }, onChange: () => undefined },
+    sharing: AnswerSharing = { scope: '', cache: new SharedAnswers(256) },
+  ) {
     this.#client = client;
     this.#sources = sources;
     this.#files = new Map(sources.flatMap((source) => (source.kind === 'files' ? [[source.key, new FileSource(source, files)] as const] : [])));
+    this.#answers = sharing.cache;
+    this.#scope = sharing.scope;
+    this.#reader = { closed: false, clock: files.clock };
+    for (const source of this.#infisicalSources()) this.#answers.acquire(this.#keyOf(source));
+  }
+
+  #infisicalSources(): ResolvedSource[] {
+    return this.#sources.filter((source): source is ResolvedSource => source.kind !== 'files');
+  }
+
+  #keyOf(source: ResolvedSource): string {
+    return `${this.#scope}\0${source.key}`;
   }
 
   /** Whether any source is an Infisical folder: without one, nothing logs in or subscribes. */
@@ -82,7 +115,10 @@ export class SecretSources {
   }
 
   close(): void {
+    if (this.#reader.closed) return;
+    this.#reader.closed = true;
     for (const files of this.#files.values()) files.close();
+    for (const source of this.#infisicalSources()) this.#answers.release(this.#keyOf(source));
   }
 
   /** The Infisical sources, and every folder their last answers imported. */
@@ -91,17 +127,17 @@ export class SecretSources {
     for (const source of this.#sources) {
       if (source.kind === 'files') continue;
       locations.push({ projectId: source.projectId, environment: source.environment, secretPath: source.secretPath, recursive: source.recursive });
-      for (const imported of this.#lastGood.get(source.key)?.imports ?? []) {
+      for (const imported of this.#seen.get(source.key)?.imports ?? []) {
         locations.push({ projectId: source.projectId, environment: imported.environment, secretPath: imported.secretPath, recursive: false });
       }
     }
     return locations;
   }
 
-  #fetch(source: ResolvedAnySource, withToken: WithToken, onError: (error: unknown, source: ResolvedSource) => unknown): Promise<SourceResult> {
+  #fetch(source: ResolvedAnySource, withToken: WithToken, onError: (error: unknown, source: ResolvedSource) => unknown, reuse: ReuseWindow | undefined): Promise<SourceResult> {
     let pending = this.#inFlight.get(source.key);
     if (!pending) {
-      pending = (source.kind === 'files' ? this.#files.get(source.key)!.read() : withToken(() => this.#list(source)))
+      pending = (source.kind === 'files' ? this.#files.get(source.key)!.read() : this.#read(source, withToken, reuse))
         .catch((error: unknown) => {
           // A directory's errors are already typed, and name the directory rather than a project.
           throw source.kind === 'files' ? error : onError(error, source);
@@ -112,8 +148,16 @@ export class SecretSources {
     return pending;
   }
 
-  async #list(source: ResolvedSource): Promise<SourceResult> {
-    const last = this.#lastGood.get(source.key);
+  /** The source's answer through the shared cache, marked `notModified` when it is the one this object had. */
+  async #read(source: ResolvedSource, withToken: WithToken, reuse: ReuseWindow | undefined): Promise<SourceResult> {
+    const result = await this.#answers.read(this.#keyOf(source), this.#reader, (last) => withToken(() => this.#list(source, last)), reuse);
+    const unchanged = this.#seen.get(source.key)?.values === result.values;
+    this.#seen.set(source.key, result);
+    return unchanged ? { ...result, notModified: true, collisions: [] } : result;
+  }
+
+  /** One list request; a `304` gives back `last` itself (the answer whose ETag it sent). */
+  async #list(source: ResolvedSource, last: SourceResult | undefined): Promise<SourceResult> {
     const options: ListSecretsOptions = {
       projectId: source.projectId,
       environment: source.environment,
@@ -128,7 +172,7 @@ export class SecretSources {
     if (answer.notModified === true) {
       // Only possible after an If-None-Match, so there is a last answer; never guess an empty list instead.
       if (!last) throw new InfisicalK8sError('BAD_RESPONSE', `Infisical answered 304 Not Modified to a list of ${source.environment}:${source.secretPath} sent without If-None-Match.`);
-      return { ...last, notModified: true, collisions: [] };
+      return last;
     }
     const { secrets, imports } = answer;
     // A null-prototype map: a key named `__proto__` or `constructor` is just a key.
@@ -147,7 +191,6 @@ export class SecretSources {
       collisions,
       count: secrets.length + imports.reduce((n, i) => n + (Array.isArray(i.secrets) ? i.secrets.length : 0), 0),
     };
-    this.#lastGood.set(source.key, result);
     return result;
   }
 
@@ -180,13 +223,15 @@ export class SecretSources {
 
   /**
    * Fetches every source and merges them in order, later sources winning. `onError` turns a source's failure
-   * into what is thrown (core names the source's project in it).
+   * into what is thrown (core names the source's project in it). `reuse` marks a routine read (start-up, polling):
+   * it may take another config's answer younger than `maxAgeMs`, or join its fetch; without it every source is asked.
    */
   async fetchAll(
     withToken: WithToken,
     onError: (error: unknown, source: ResolvedSource) => unknown = (error) => error,
+    reuse?: ReuseWindow,
   ): Promise<{ values: Record<string, string>; notModified: boolean; fetched: FetchedSource[] }> {
-    const results = await Promise.all(this.#sources.map((source) => this.#fetch(source, withToken, onError)));
+    const results = await Promise.all(this.#sources.map((source) => this.#fetch(source, withToken, onError, reuse)));
     const merged = Object.create(null) as Record<string, string>;
     for (const { values } of results) Object.assign(merged, values);
     return {

@@ -1,4 +1,4 @@
-import { InfisicalApiError } from 'node-infisical';
+import { isTokenError } from 'node-infisical';
 import type { WithToken } from '../secrets/secret-source.js';
 import type { TokenManager } from './token-manager.js';
 
@@ -14,7 +14,7 @@ export function withToken(tokens: Pick<TokenManager, 'use' | 'invalidate'>): Wit
     try {
       return await call();
     } catch (error) {
-      if (!(error instanceof InfisicalApiError) || !(error.status === 401 || (error.status === 403 && error.serverError === 'TokenError'))) throw error;
+      if (!isTokenError(error)) throw error;
       tokens.invalidate(generation);
       await tokens.use();
       return call();

@@ -1,4 +1,4 @@
-export { startEmulator, type Emulator, type StartEmulatorOptions } from './emulator.js';
+export { startEmulator, type Emulator, type ServerGeneration, type StartEmulatorOptions } from './emulator.js';
 export type { EmulatorClock } from './clock.js';
 export type { IssueTokenOptions } from './kubernetes/issuer.js';
 export type { ProjectedToken } from './kubernetes/projected-token.js';

@@ -20,7 +20,7 @@ export class HttpError extends Error {
 }
 
 export interface ServerHooks {
-  router: Router;
+  router: Pick<Router, 'match'>;
   counters: Counters;
   faults: Faults;
   /** Shapes an error body for a status (Infisical envelope, or a Kubernetes Status). */

@@ -55,7 +55,7 @@ function firstVersion(s: SecretChange, metadata: SecretRecord['metadata'] | unde
 
 /** The one place secrets change: bumps versions and publishes events, for REST writes and test helpers alike. */
 export class SecretWriter {
-  constructor(private readonly ctx: InfisicalContext) {}
+  constructor(private readonly ctx: Pick<InfisicalContext, 'state' | 'clock' | 'events'>) {}
 
   set(s: SecretChange): SecretRecord {
     const path = normalizePath(s.secretPath);

@@ -8,8 +8,6 @@ import { listSecrets, parseListQuery } from './secret-list.js';
 import { expanderFor, secretItem } from './secret-view.js';
 import type { SecretWriter } from './secret-writer.js';
 
-export { requireProjectAccess, requireValidPath, resolveProject } from './secret-access.js';
-export { SecretWriter, type SecretChange, type SetSecretOptions } from './secret-writer.js';
 
 type Route = 'v4' | 'v3';
 type WriteKind = 'create' | 'update' | 'delete';

@@ -131,7 +131,8 @@ export interface Emulator {
   /** Creates or updates a secret (a new version); `tags` are slugs (created on first use), `metadata` key/value pairs. */
   setSecret(secret: SetSecretOptions): { version: number };
   setSecrets(projectId: string, environment: string, values: Record<string, string>, secretPath?: string): void;
-  deleteSecret(secret: { projectId: string; environment: string; secretPath?: string; key: string }): void;
+  /** Deletes a secret; true when it existed. */
+  deleteSecret(secret: { projectId: string; environment: string; secretPath?: string; key: string }): boolean;
   addImport(spec: { projectId: string; environment: string; secretPath?: string; importEnvironment: string; importPath: string }): void;
   faults: { inject(fault: FaultSpec): string; clear(id?: string): void };
   /** Requests per route key, e.g. `POST /api/v1/auth/kubernetes-auth/login`. */

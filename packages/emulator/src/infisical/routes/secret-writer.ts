@@ -72,10 +72,13 @@ export class SecretWriter {
     return record;
   }
 
-  delete(s: { projectId: string; environment: string; secretPath?: string; key: string }): void {
+  /** True when the secret existed. */
+  delete(s: { projectId: string; environment: string; secretPath?: string; key: string }): boolean {
     const path = normalizePath(s.secretPath);
     const folder = this.ctx.state.folder(s.projectId, s.environment, path);
-    if (folder?.delete(s.key)) this.ctx.events.publish(s.projectId, 'secret:delete', s.environment, path, [s.key]);
+    if (!folder?.delete(s.key)) return false;
+    this.ctx.events.publish(s.projectId, 'secret:delete', s.environment, path, [s.key]);
+    return true;
   }
 
   addImport(s: { projectId: string; environment: string; secretPath?: string; importEnvironment: string; importPath: string }): void {

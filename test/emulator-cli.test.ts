@@ -22,7 +22,12 @@ describe('pnpm emulator (bin) and its commands', () => {
       lines.push(...parts);
       for (const wake of waiting.splice(0)) wake();
     });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => {
+        resolve(code);
+        for (const wake of waiting.splice(0)) wake();
+      }),
+    );
     // Output is never printed here: it holds the administrator's token.
     const next = async (match: (line: string) => boolean, from = 0): Promise<string> => {
       for (;;) {

@@ -25,6 +25,12 @@ describe('Function: main (CLI) --help', () => {
     expect(parseFlags(['--rotate-every=0', '--port=0'])).toMatchObject({ rotateEverySeconds: 0, port: 0 });
   });
 
+  it('the package README documents every flag and every command', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8').replaceAll('\\|', '|');
+    for (const flag of FLAGS) expect(readme).toContain(`\`${flag.arg ? `${flag.flag} ${flag.arg}` : flag.flag}\` |`);
+    for (const command of COMMANDS) expect(readme).toContain(`| \`${command.usage}\``);
+  });
+
   it('refuses an unknown flag, a missing value and a bad number with a typed error naming the flag', () => {
     expect(() => parseFlags(['--prot', '1'])).toThrow(expect.objectContaining({ code: 'EMULATOR_CLI_USAGE', message: expect.stringContaining('unknown option "--prot"') }));
     expect(() => parseFlags(['--port'])).toThrow(/--port needs a value/);

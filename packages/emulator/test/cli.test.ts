@@ -86,6 +86,7 @@ describe('bin/emulator.mjs (a person at a terminal)', () => {
     expect(await keys(v3, await login())).toMatchObject({ GREETING: 'changed = live' });
     expect(await cli.command('generation current')).toMatch(/^ok: now today's server/);
     expect(await cli.command('frobnicate')).toBe('error: unknown command "frobnicate"; type help');
+    expect(await cli.command('help')).toContain('set KEY=value | delete KEY | rotate |');
 
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toEqual({ code: 0, signal: null });

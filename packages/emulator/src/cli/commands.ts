@@ -110,7 +110,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: fault,
   },
   { name: 'generation', usage: 'generation current|2024', help: 'switch the server generation in place; data and tokens stay', run: generation },
-  { name: 'help', usage: 'help', help: 'list these commands', run: () => ['commands:', ...COMMANDS.map((c) => `  ${c.usage}`)].join('\n') },
+  { name: 'help', usage: 'help', help: 'list these commands', run: () => `ok: commands: ${COMMANDS.map((c) => c.usage).join(' | ')} (--help explains them)` },
   {
     name: 'quit',
     usage: 'quit',

@@ -3,109 +3,81 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from './emulator.js';
 import { provision } from './provision.js';
+import { banner } from './cli/banner.js';
+import { COMMANDS } from './cli/commands.js';
+import { parseFlags, helpText, type CliOptions } from './cli/flags.js';
+import { runSession, untilSignal } from './cli/session.js';
 
-/**
- * Thrown for a command line the CLI cannot use.
- *
- * @example
- * await main(['--port', 'eighty']).catch((e) => e instanceof EmulatorCliError && console.error(e.message));
- */
-export class EmulatorCliError extends Error {
-  readonly code = 'EMULATOR_CLI_USAGE';
-  override readonly name = 'EmulatorCliError';
-}
-
-const USAGE = 'usage: infisical-k8s-emulator [--port N] [--kubernetes-port N] [--generation current|2024] [--classic] [--tls]';
-
-function generationFlag(argv: string[]): 'current' | '2024' {
-  const index = argv.indexOf('--generation');
-  if (index < 0) return 'current';
-  const value = argv[index + 1];
-  if (value !== 'current' && value !== '2024') throw new EmulatorCliError(`--generation needs current or 2024. ${USAGE}`);
-  return value;
-}
-
-function portFlag(argv: string[], name: string): number {
-  const index = argv.indexOf(name);
-  if (index < 0) return 0;
-  const value = Number(argv[index + 1]);
-  if (!Number.isInteger(value) || value < 0 || value > 65_535) throw new EmulatorCliError(`${name} needs a port number between 0 and 65535. ${USAGE}`);
-  return value;
-}
+export { EmulatorCliError } from './cli/errors.js';
+export { FLAGS, type CliOptions } from './cli/flags.js';
+export { COMMANDS } from './cli/commands.js';
 
 /** What `main` needs from its surroundings; tests pass their own. */
 export interface CliIo {
   log(line: string): void;
   /** Resolves when the emulator should stop (default: SIGINT or SIGTERM). */
   stopped?: Promise<unknown>;
+  /** Where commands come from, one per line (the bin passes standard input); none: no commands. */
+  input?: NodeJS.ReadableStream;
 }
 
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
+const DEMO_SECRETS = { GREETING: 'hello from the emulator', DATABASE_URL: 'postgres://app:app@localhost:5432/app', API_KEY: 'emulator-api-key' };
+
+/** A token outlives two rotation intervals, so the file never holds an expired one; without rotation it lasts a day. */
+const tokenLifetime = (options: CliOptions): number => (options.rotateEverySeconds > 0 ? Math.max(3600, 2 * options.rotateEverySeconds) : 86_400);
 
 /**
- * `infisical-k8s-emulator [--port N] [--kubernetes-port N] [--generation current|2024] [--classic] [--tls]`: starts the emulator
- * (as today's server, or one from October 2024),
- * provisions a demo identity with Kubernetes Auth, a project with secrets and a projected token, prints
- * what an app needs, and runs until Ctrl-C; then closes everything and removes its temp folder.
+ * `infisical-k8s-emulator [flags]` (`--help` lists them): starts the emulator (as today's server, or one from
+ * October 2024), provisions a demo identity with Kubernetes Auth, a project with secrets and a projected token,
+ * prints what an app and an administrator need, runs commands from `io.input` (set, delete, rotate, fault,
+ * generation) until Ctrl-C or SIGTERM; then closes everything and removes its temp folder.
  *
  * @example
  * // bin/emulator.mjs
  * import { main } from '../dist/cli.js';
- * await main(process.argv.slice(2));
+ * await main(process.argv.slice(2), { log: (line) => console.log(line), input: process.stdin });
  */
 export async function main(argv: string[], io: CliIo = { log: (line) => console.log(line) }): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    io.log(USAGE);
+  const options = parseFlags(argv);
+  if (options.help) {
+    io.log(helpText(COMMANDS));
     return;
   }
-  const tls = argv.includes('--tls');
-  const generation = generationFlag(argv);
-  const renewalMode = argv.includes('--classic') || generation === '2024' ? 'classic' : 'current';
+  // Listening from the start: a Ctrl-C during start-up still cleans up.
+  const signals = io.stopped ? undefined : untilSignal();
+  const stopped = io.stopped ?? signals!.stopped;
+  const renewalMode = options.classic || options.generation === '2024' ? 'classic' : 'current';
   const emu = await startEmulator({
-    generation,
-    infisicalPort: portFlag(argv, '--port'),
-    kubernetesPort: portFlag(argv, '--kubernetes-port'),
-    renewalMode,
-    infisicalTls: tls,
+    generation: options.generation,
+    infisicalPort: options.port,
+    kubernetesPort: options.kubernetesPort,
+    // Left to follow the generation unless asked for, so the `generation` command switches renewal too.
+    ...(options.classic ? { renewalMode: 'classic' as const } : {}),
+    infisicalTls: options.tls,
   });
-  const dir = await mkdtemp(join(tmpdir(), 'infisical-k8s-emulator-'));
+  let dir: string | undefined;
   try {
+    dir = await mkdtemp(join(tmpdir(), 'infisical-k8s-emulator-'));
+    const tokenLifetimeSeconds = tokenLifetime(options);
     const app = await provision(emu, {
-      secrets: { GREETING: 'hello from the emulator', DATABASE_URL: 'postgres://app:app@localhost:5432/app', API_KEY: 'emulator-api-key' },
+      secrets: DEMO_SECRETS,
       tokenDir: join(dir, 'serviceaccount'),
+      // Both generations accept this login, so the `generation` command never locks the app out: no audience
+      // restriction, and a token for the API server's own audiences (as a 2024 server needs).
+      allowedAudience: '',
+      token: { namespace: 'default', name: 'infisical-auth', expirationSeconds: tokenLifetimeSeconds },
     });
     const caPath = join(dir, 'ca.crt');
     await writeFile(caPath, emu.caCert);
-    // A kubelet refreshes projected tokens well before they expire; so does the CLI.
-    app.projected.startRotation(10 * 60_000);
-    const env = { ...app.env, ...(tls ? { INFISICAL_CA_PATH: caPath } : {}) };
-    io.log(`Infisical (emulated):      ${emu.infisicalUrl}`);
-    io.log(`Kubernetes API (emulated): ${emu.kubernetes.host}`);
-    io.log(`Emulator CA:               ${caPath}`);
-    io.log(`Service-account token:     ${app.projected.path}`);
-    io.log(`Identity id:               ${app.identityId}`);
-    io.log(`Project id:                ${app.projectId} (environment ${app.environment}, path ${app.secretPath})`);
-    io.log(`Server generation:         ${generation}`);
-    io.log(`Renewal mode:              ${renewalMode}`);
-    io.log('');
-    io.log('Environment for an app:');
-    for (const [key, value] of Object.entries(env)) io.log(`export ${key}=${value}`);
-    io.log('');
-    io.log('Press Ctrl-C to stop.');
-    await (io.stopped ?? untilSignal());
+    if (options.rotateEverySeconds > 0) app.projected.startRotation(options.rotateEverySeconds * 1000);
+    const env = { ...app.env, ...(options.tls ? { INFISICAL_CA_PATH: caPath } : {}) };
+    const facts = { options, renewalMode, caPath, keys: Object.keys(DEMO_SECRETS), tokenLifetimeSeconds, env, commands: Boolean(io.input) } as const;
+    for (const line of banner(emu, app, facts)) io.log(line);
+    await runSession(io.input, stopped, { emu, app }, io.log);
     app.projected.stop();
   } finally {
+    signals?.dispose();
     await emu.close();
-    await rm(dir, { recursive: true, force: true });
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
 }

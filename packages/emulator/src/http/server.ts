@@ -20,7 +20,7 @@ export class HttpError extends Error {
 }
 
 export interface ServerHooks {
-  router: Router;
+  router: Pick<Router, 'match'>;
   counters: Counters;
   faults: Faults;
   /** Shapes an error body for a status (Infisical envelope, or a Kubernetes Status). */
@@ -161,83 +161,105 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+type Match = NonNullable<ReturnType<Router['match']>>;
+
+/** The route for a request, or undefined once the request has been answered (bad URL, unknown route). */
+function route(hooks: ServerHooks, method: string, url: URL, res: ServerResponse): Match | undefined {
+  let match: ReturnType<Router['match']>;
+  try {
+    match = hooks.router.match(method, url.pathname);
+  } catch (error) {
+    if (!(error instanceof BadUrlError)) throw error;
+    // Fastify's own answer (onBadUrl), before any hook or error handler runs.
+    send(res, { status: 400, body: { error: 'Bad Request', code: 'FST_ERR_BAD_URL', message: error.message, statusCode: 400 } });
+    return undefined;
+  }
+  if (!match) send(res, { status: 404, body: hooks.errorBody(404, `Route ${method}:${url.pathname} not found`, 'NotFound') });
+  return match;
+}
+
+/** Answers a thrown HttpError as such, anything else as the server's 500. */
+function sendError(hooks: ServerHooks, res: ServerResponse, error: unknown): void {
+  if (error instanceof HttpError) {
+    const body = hooks.shapeError ? hooks.shapeError(error.body) : error.body;
+    send(res, { status: error.status, body, ...(error.headers ? { headers: error.headers } : {}) });
+  } else send(res, { status: 500, body: hooks.errorBody(500, 'Something went wrong', 'InternalServerError') });
+}
+
+/** The request hook, an injected fault, then the rate limit: true when one of them answered. */
+async function gate(hooks: ServerHooks, request: RouteRequest, res: ServerResponse, closed: AbortSignal): Promise<boolean> {
+  try {
+    await hooks.authenticate?.(request);
+  } catch (error) {
+    sendError(hooks, res, error);
+    return true;
+  }
+  const fault = hooks.faults.take(request.key);
+  if (fault && (await applyFault(fault, res, hooks, closed))) return true;
+  // A client that hung up during a delay has nobody left to answer.
+  if (res.destroyed) return true;
+  const admission = hooks.admit?.(request.key, request.ip);
+  if (!admission) return false;
+  // setHeader, not the response object: SSE handlers write their own head and must keep these too.
+  for (const [name, value] of Object.entries(admission.headers)) res.setHeader(name, value);
+  if (!admission.reject) return false;
+  send(res, admission.reject);
+  return true;
+}
+
+/** The parsed body, or `{ answered: true }` once a body that cannot be used has been answered. */
+async function requestBody(hooks: ServerHooks, req: IncomingMessage, res: ServerResponse): Promise<{ answered: true } | { answered: false; value: unknown }> {
+  const body = await readBody(req);
+  if (body.ok) return { answered: false, value: body.value };
+  if (body.aborted) res.destroy();
+  else if (body.tooLarge) send(res, { status: 413, body: hooks.errorBody(413, 'Request body is too large', 'PayloadTooLarge') });
+  else send(res, hooks.badJson());
+  return { answered: true };
+}
+
+async function handle(hooks: ServerHooks, req: IncomingMessage, res: ServerResponse, closed: AbortSignal): Promise<void> {
+  const rawUrl = req.url ?? '/';
+  // Origin-form paths are appended, so `//x` stays a path rather than becoming a host.
+  const url = rawUrl.startsWith('/') ? new URL(`http://emulator${rawUrl}`) : new URL(rawUrl);
+  const method = (req.method ?? 'GET').toUpperCase();
+  const match = route(hooks, method, url, res);
+  if (!match) return;
+  hooks.counters.hit(match.key);
+  const ip = clientIp(req, hooks.trustProxy ?? true);
+  const request: RouteRequest = { raw: req, method, key: match.key, params: match.params, query: url.searchParams, body: undefined, headers: req.headers, ip };
+  const ifNoneMatch = typeof req.headers['if-none-match'] === 'string' ? req.headers['if-none-match'] : undefined;
+  const etag = hooks.etag ? { ifNoneMatch, read: method === 'GET' || method === 'HEAD' } : undefined;
+  if (await gate(hooks, request, res, closed)) return;
+  const body = await requestBody(hooks, req, res);
+  if (body.answered) return;
+  request.body = body.value;
+  try {
+    const response = await match.handler(request, res);
+    // Counted apart too, so a test or the bench can tell how many reads an ETag saved.
+    if (response && send(res, response, etag)) hooks.counters.hit(`${match.key} 304`);
+  } catch (error) {
+    sendError(hooks, res, error);
+  }
+}
+
+/** Every open socket, so close() can end keep-alive and streaming connections at once. */
+function trackSockets(server: Server): Set<Socket> {
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  };
+  server.on('connection', track);
+  server.on('secureConnection', track);
+  return sockets;
+}
+
 /** A small HTTP(S) server around a Router, with counters, faults and clean shutdown. */
 export async function startServer(hooks: ServerHooks, host: string, port: number): Promise<RunningServer> {
   const closing = new AbortController();
-  const sockets = new Set<Socket>();
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const rawUrl = req.url ?? '/';
-    // Origin-form paths are appended, so `//x` stays a path rather than becoming a host.
-    const url = rawUrl.startsWith('/') ? new URL(`http://emulator${rawUrl}`) : new URL(rawUrl);
-    const method = (req.method ?? 'GET').toUpperCase();
-    let match: ReturnType<Router['match']>;
-    try {
-      match = hooks.router.match(method, url.pathname);
-    } catch (error) {
-      if (!(error instanceof BadUrlError)) throw error;
-      // Fastify's own answer (onBadUrl), before any hook or error handler runs.
-      send(res, { status: 400, body: { error: 'Bad Request', code: 'FST_ERR_BAD_URL', message: error.message, statusCode: 400 } });
-      return;
-    }
-    if (!match) {
-      send(res, { status: 404, body: hooks.errorBody(404, `Route ${method}:${url.pathname} not found`, 'NotFound') });
-      return;
-    }
-    hooks.counters.hit(match.key);
-    const ip = clientIp(req, hooks.trustProxy ?? true);
-    const request: RouteRequest = { raw: req, method, key: match.key, params: match.params, query: url.searchParams, body: undefined, headers: req.headers, ip };
-    const ifNoneMatch = typeof req.headers['if-none-match'] === 'string' ? req.headers['if-none-match'] : undefined;
-    const etag = hooks.etag ? { ifNoneMatch, read: method === 'GET' || method === 'HEAD' } : undefined;
-    const fail = (error: unknown) => {
-      if (error instanceof HttpError) {
-        const body = hooks.shapeError ? hooks.shapeError(error.body) : error.body;
-        send(res, { status: error.status, body, ...(error.headers ? { headers: error.headers } : {}) });
-      } else send(res, { status: 500, body: hooks.errorBody(500, 'Something went wrong', 'InternalServerError') });
-    };
-    try {
-      await hooks.authenticate?.(request);
-    } catch (error) {
-      fail(error);
-      return;
-    }
-    const fault = hooks.faults.take(match.key);
-    if (fault && (await applyFault(fault, res, hooks, closing.signal))) return;
-    // A client that hung up during a delay has nobody left to answer.
-    if (res.destroyed) return;
-    const admission = hooks.admit?.(match.key, ip);
-    if (admission) {
-      // setHeader, not the response object: SSE handlers write their own head and must keep these too.
-      for (const [name, value] of Object.entries(admission.headers)) res.setHeader(name, value);
-      if (admission.reject) {
-        send(res, admission.reject);
-        return;
-      }
-    }
-    const body = await readBody(req);
-    if (!body.ok && body.aborted) {
-      res.destroy();
-      return;
-    }
-    if (!body.ok && body.tooLarge) {
-      send(res, { status: 413, body: hooks.errorBody(413, 'Request body is too large', 'PayloadTooLarge') });
-      return;
-    }
-    if (!body.ok) {
-      send(res, hooks.badJson());
-      return;
-    }
-    request.body = body.value;
-    try {
-      const response = await match.handler(request, res);
-      // Counted apart too, so a test or the bench can tell how many reads an ETag saved.
-      if (response && send(res, response, etag)) hooks.counters.hit(`${match.key} 304`);
-    } catch (error) {
-      fail(error);
-    }
-  };
   // Nothing a client sends or does may take the host process down: any escape becomes a 500 or a closed socket.
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch(() => {
+    handle(hooks, req, res, closing.signal).catch(() => {
       try {
         if (!res.headersSent && !res.destroyed) send(res, { status: 500, body: hooks.errorBody(500, 'Something went wrong', 'InternalServerError') });
         else res.destroy();
@@ -247,14 +269,7 @@ export async function startServer(hooks: ServerHooks, host: string, port: number
     });
   };
   const server = hooks.tls ? createHttpsServer({ cert: hooks.tls.cert, key: hooks.tls.key }, handler) : createHttpServer(handler);
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.on('secureConnection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
+  const sockets = trackSockets(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -1,5 +1,5 @@
 import { request as httpsRequest } from 'node:https';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { fail } from './errors.js';
 
@@ -26,36 +26,73 @@ export function withScheme(host: string): string {
 
 const CERT_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|ERR_TLS/;
 
+function callUrl(call: KubernetesCall): URL {
+  const base = withScheme(call.host);
+  try {
+    const url = new URL(call.path, base.endsWith('/') ? base : `${base}/`);
+    url.pathname = `${new URL(base).pathname.replace(/\/$/, '')}${call.path}`;
+    return url;
+  } catch {
+    fail(400, `Failed to communicate with Kubernetes API server at ${call.host}: Invalid URL`, 'KubernetesConnectionError');
+  }
+}
+
+function requestOptions(call: KubernetesCall, url: URL, payload: string | undefined) {
+  const hostname = url.hostname.replace(/^\[|\]$/g, '');
+  return {
+    method: call.method,
+    headers: {
+      ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+      ...(call.bearer ? { authorization: `Bearer ${call.bearer}` } : {}),
+    },
+    ...(url.protocol === 'https:'
+      ? {
+          ca: call.caCert || undefined,
+          rejectUnauthorized: Boolean(call.caCert),
+          servername: isIP(hostname) ? undefined : hostname,
+        }
+      : {}),
+  };
+}
+
+/** Collects an answer of at most 64 KiB, as the server's axios does; JSON when it parses, else the text. */
+function readAnswer(res: IncomingMessage, failWith: (error: NodeJS.ErrnoException) => void, abort: () => void, done: (answer: KubernetesAnswer) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Destroying the request after the answer has begun reports on the response, not the request.
+  res.on('error', failWith);
+  res.on('close', () => {
+    if (!res.complete) failWith(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+  });
+  res.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > 64 * 1024) {
+      failWith(new Error('maxContentLength size of 65536 exceeded'));
+      abort();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  res.on('end', () => {
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // keep text
+    }
+    done({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', body });
+  });
+}
+
 /**
  * One HTTP call to the cluster, with the server's TLS rule (no CA: TLS not verified) and its
  * error table (§2 of the contract): transport failures become 400s named after the cause.
  */
 export function callKubernetes(call: KubernetesCall): Promise<KubernetesAnswer> {
-  const base = withScheme(call.host);
-  let url: URL;
-  try {
-    url = new URL(call.path, base.endsWith('/') ? base : `${base}/`);
-    url.pathname = `${new URL(base).pathname.replace(/\/$/, '')}${call.path}`;
-  } catch {
-    fail(400, `Failed to communicate with Kubernetes API server at ${call.host}: Invalid URL`, 'KubernetesConnectionError');
-  }
+  const url = callUrl(call);
   const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
-  const hostname = url.hostname.replace(/^\[|\]$/g, '');
   return new Promise((resolve, reject) => {
-    const options = {
-      method: call.method,
-      headers: {
-        ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-        ...(call.bearer ? { authorization: `Bearer ${call.bearer}` } : {}),
-      },
-      ...(url.protocol === 'https:'
-        ? {
-            ca: call.caCert || undefined,
-            rejectUnauthorized: Boolean(call.caCert),
-            servername: isIP(hostname) ? undefined : hostname,
-          }
-        : {}),
-    };
     let settled = false;
     const failWith = (error: NodeJS.ErrnoException) => {
       if (settled) return;
@@ -66,37 +103,13 @@ export function callKubernetes(call: KubernetesCall): Promise<KubernetesAnswer> 
         reject(mapped);
       }
     };
+    const succeed = (answer: KubernetesAnswer) => {
+      if (settled) return;
+      settled = true;
+      resolve(answer);
+    };
     const requester = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = requester(url, options, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      // Destroying the request after the answer has begun reports on the response, not the request.
-      res.on('error', failWith);
-      res.on('close', () => {
-        if (!res.complete) failWith(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
-      });
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > 64 * 1024) {
-          failWith(new Error('maxContentLength size of 65536 exceeded'));
-          req.destroy();
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on('end', () => {
-        if (settled) return;
-        settled = true;
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = text;
-        try {
-          body = text ? JSON.parse(text) : undefined;
-        } catch {
-          // keep text
-        }
-        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', body });
-      });
-    });
+    const req = requester(url, requestOptions(call, url, payload), (res) => readAnswer(res, failWith, () => req.destroy(), succeed));
     // A deadline for the whole exchange, as axios' `timeout` is (not an idle-socket timeout).
     const timeoutMs = call.timeoutMs ?? 10_000;
     const deadline = setTimeout(() => {

@@ -36,6 +36,27 @@ export interface ProjectedTokenHandle extends ProjectedToken {
  * symlink is pointed at it and renamed over `..data` (rename is atomic), and `token` links to
  * `..data/token`. A reader never sees a half-written file.
  */
+async function writeAtomically(dir: string, versionDir: string, token: string): Promise<void> {
+  await mkdir(join(dir, versionDir));
+  await writeFile(join(dir, versionDir, 'token'), token, { mode: 0o644 });
+  let previous: string | undefined;
+  try {
+    previous = await readlink(join(dir, '..data'));
+  } catch {
+    previous = undefined;
+  }
+  await rm(join(dir, '..data_tmp'), { force: true });
+  await symlink(versionDir, join(dir, '..data_tmp'));
+  await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+  try {
+    await readlink(join(dir, 'token'));
+  } catch {
+    await symlink(join('..data', 'token'), join(dir, 'token'));
+  }
+  if (previous && previous !== versionDir) await rm(join(dir, previous), { recursive: true, force: true });
+}
+
+/** Writes a projected token into `dir` and returns the handle that rotates it, by hand or on a timer. */
 export async function writeProjectedToken(
   dir: string,
   issue: (options: IssueTokenOptions) => string,
@@ -44,28 +65,10 @@ export async function writeProjectedToken(
   await mkdir(dir, { recursive: true });
   let generation = 0;
   let timer: NodeJS.Timeout | undefined;
-
-  async function write(token: string): Promise<void> {
+  const write = (token: string): Promise<void> => {
     generation += 1;
-    const versionDir = `..${new Date().toISOString().replace(/[:.]/g, '_')}.${process.pid}.${generation}`;
-    await mkdir(join(dir, versionDir));
-    await writeFile(join(dir, versionDir, 'token'), token, { mode: 0o644 });
-    let previous: string | undefined;
-    try {
-      previous = await readlink(join(dir, '..data'));
-    } catch {
-      previous = undefined;
-    }
-    await rm(join(dir, '..data_tmp'), { force: true });
-    await symlink(versionDir, join(dir, '..data_tmp'));
-    await rename(join(dir, '..data_tmp'), join(dir, '..data'));
-    try {
-      await readlink(join(dir, 'token'));
-    } catch {
-      await symlink(join('..data', 'token'), join(dir, 'token'));
-    }
-    if (previous && previous !== versionDir) await rm(join(dir, previous), { recursive: true, force: true });
-  }
+    return writeAtomically(dir, `..${new Date().toISOString().replace(/[:.]/g, '_')}.${process.pid}.${generation}`, token);
+  };
 
   // One write at a time: a timer tick and a manual rotate() share the `..data_tmp` name.
   let chain: Promise<void> = Promise.resolve();

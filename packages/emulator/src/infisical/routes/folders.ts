@@ -4,7 +4,7 @@ import { Check, queryBoolean } from '../validation.js';
 import { validationFailure, type ZodLikeIssue } from '../errors.js';
 import { nowIso, type InfisicalContext } from '../context.js';
 import { normalizePath, type ProjectRecord } from '../state.js';
-import { requireProjectAccess, requireValidPath } from './secrets.js';
+import { requireProjectAccess, requireValidPath } from './secret-access.js';
 
 const FOLDER_NAME = /^[A-Za-z0-9_-]+$/;
 

@@ -30,18 +30,15 @@ const quiet = { warn: () => undefined, error: () => undefined, info: () => undef
 const round = (n, d = 1) => (Number.isFinite(n) ? Math.round(n * 10 ** d) / 10 ** d : n);
 
 /**
- * A ManualClock (core still registers its idle checks with it) that fires every timer due within one slice of
+ * A ManualClock (core hands its work to the inherited `track()`) that fires every timer due within one slice of
  * simulated time before it waits for the fleet to settle, where ManualClock settles after each timer: with 500
  * pods that wait dominates. Order is kept within a slice; a second is fine-grained against 60 s polls and
  * one-minute rate-limit windows.
  */
-const turn = () => new Promise((resolve) => setImmediate(resolve));
-
 class SlicedClock extends ManualClock {
   #now;
   #nextId = 1;
   #timers = new Map();
-  #idle = [];
   #sliceMs;
 
   constructor(startMs, sliceMs) {
@@ -66,19 +63,6 @@ class SlicedClock extends ManualClock {
 
   pending() {
     return this.#timers.size;
-  }
-
-  onIdle(wait) {
-    this.#idle.push(wait);
-    return () => {
-      this.#idle = this.#idle.filter((w) => w !== wait);
-    };
-  }
-
-  async settle() {
-    for (let i = 0; i < 3; i++) await turn();
-    await Promise.all(this.#idle.map((wait) => wait()));
-    for (let i = 0; i < 3; i++) await turn();
   }
 
   async advance(ms) {

@@ -6,9 +6,9 @@
 import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, provision } from '@infisical-k8s/emulator';
-import { createInfisicalConfig, type InfisicalConfig } from '@infisical-k8s/core';
+import { createInfisicalConfig, type ClockTimer, type InfisicalConfig } from '@infisical-k8s/core';
 import { ManualClock } from '@infisical-k8s/core/testing';
-import { captureLogger, harness, routes, type Harness } from './helpers.js';
+import { adminClient, captureLogger, harness, routes, waitFor, type Harness } from './helpers.js';
 
 let h: Harness<undefined> | undefined;
 afterEach(async () => {
@@ -76,7 +76,7 @@ describe('Adaptive polling', () => {
     expect(h.config.status.nextAttemptAt! - h.clock!.now()).toBe(300_000);
   });
 
-  it('a fleet of 50 pods behind one IP, polling every 60 s against a budget of 20 lists a minute, settles under it without coordination', async () => {
+  it('a fleet of 50 pods behind one IP, polling every 60 s against a budget of 20 lists a minute, settles under 90 % of it without coordination', async () => {
     const clock = new ManualClock();
     const BUDGET = 20;
     const PODS = 50;
@@ -122,8 +122,10 @@ describe('Adaptive polling', () => {
       expect(late * 10).toBeLessThan(early);
       // Every pod is ready and serving.
       expect(configs.every((config) => config.isReady())).toBe(true);
-      // And the fleet still uses most of its budget: slowed down no more than needed (at least half of it).
+      // And the fleet still uses most of its budget: slowed down no more than needed (at least half of it), and
+      // keeps a margin below it (the answers' x-ratelimit headers slow pods down before the limiter refuses them).
       expect(sum(listsPerMinute.slice(-30)) / 30).toBeGreaterThan(BUDGET / 2);
+      expect(sum(listsPerMinute.slice(-30)) / 30).toBeLessThanOrEqual(0.9 * BUDGET);
     } finally {
       await Promise.all(configs.map((config) => config.close()));
       app.projected.stop();
@@ -131,4 +133,83 @@ describe('Adaptive polling', () => {
       await rm(app.projected.dir, { recursive: true, force: true });
     }
   }, 240_000);
+});
+
+/** A neighbour behind the same IP (loopback): `count` list requests now, against the same per-IP bucket. */
+async function neighbourLists(running: Harness<undefined>, count: number): Promise<void> {
+  const neighbour = adminClient(running.emu);
+  for (let i = 0; i < count; i++) {
+    await neighbour.secrets.list({ projectId: running.app.projectId, environment: running.app.environment, secretPath: running.app.secretPath });
+  }
+}
+
+describe('Adaptive polling: the shared bucket read from every answer', () => {
+  it('a poll whose answer shows the bucket filling up slows this pod by a quarter before anything is refused; one that shows room does not', async () => {
+    // 10 lists a minute; a neighbour's requests open each window 20 s before the pod's poll, which lands in it.
+    h = await harness({ emulator: { rateLimit: { secretsLimit: 10 } }, config: { push: false, refreshIntervalMs: 90_000 } });
+    await h.config.ready();
+    const firstPoll = h.config.status.nextAttemptAt!;
+    // Room: five neighbour requests, then the pod's poll: 6 of the window's 10 used.
+    await h.clock!.advanceTo(firstPoll - 20_000);
+    await neighbourLists(h, 5);
+    await h.clock!.advanceTo(firstPoll);
+    expect(h.config.status).toMatchObject({ pollIntervalMs: 90_000, rateLimited: 0 });
+    // Nearly used up: six neighbour requests, then the pod's: 7 of 10.
+    const secondPoll = h.config.status.nextAttemptAt!;
+    await h.clock!.advanceTo(secondPoll - 20_000);
+    await neighbourLists(h, 6);
+    await h.clock!.advanceTo(secondPoll);
+    expect(h.config.status).toMatchObject({ pollIntervalMs: 112_500, rateLimited: 0 });
+    expect(h.config.status.nextAttemptAt! - h.clock!.now()).toBe(112_500);
+    expect(h.config.readiness()).toEqual({ status: 'ready', stale: false, pollIntervalMs: 112_500 });
+  });
+});
+
+/** A ManualClock that records the delay of every timer armed on it. */
+class RecordingClock extends ManualClock {
+  readonly armed: number[] = [];
+  override setTimeout(fn: () => void, ms: number): ClockTimer {
+    this.armed.push(ms);
+    return super.setTimeout(fn, ms);
+  }
+}
+
+describe('Adaptive polling with push', { timeout: 120_000 }, () => {
+  it('once a push refetch is refused, the next pushed change is refetched at a random point of a spread, not with the whole fleet at once', async () => {
+    const clock = new RecordingClock();
+    h = await harness({ manualClock: false, emulator: { clock }, config: { clock, refreshIntervalMs: 60_000 } });
+    await h.config.ready();
+    await waitFor(() => h!.config.status.mode === 'push', 60_000);
+    const set = (value: string) => h!.emu.setSecret({ projectId: h!.app.projectId, environment: 'prod', key: 'GREETING', value });
+    // Small fleet, nothing refused yet: a change is fetched the moment it is announced.
+    let lists = h.emu.counters.get(routes.list);
+    set('first');
+    await waitFor(() => h!.config.get('GREETING') === 'first', 60_000);
+    expect(h.emu.counters.get(routes.list)).toBe(lists + 1);
+    // The burst debounce (50 ms) ends with nothing more to fetch.
+    await clock.advance(50);
+    expect(h.emu.counters.get(routes.list)).toBe(lists + 1);
+    // The next announced change's refetch is refused: the spread becomes the 60 s interval, and the refetch comes
+    // back at its draw (0.5 here) over the spread after Retry-After (1 s), not when the limiter's window resets.
+    h.emu.faults.inject({ route: routes.list, status: 429, retryAfter: 1, times: 1 });
+    clock.armed.length = 0;
+    set('second');
+    await waitFor(() => h!.config.status.rateLimited === 1 && clock.armed.includes(31_000), 60_000);
+    await clock.advance(30_999);
+    expect(h.config.get('GREETING')).toBe('first');
+    await clock.advance(1);
+    expect(h.config.get('GREETING')).toBe('second');
+    // The change after that waits for its draw over the 60 s spread, and is then fetched once.
+    lists = h.emu.counters.get(routes.list);
+    clock.armed.length = 0;
+    set('third');
+    await waitFor(() => clock.armed.includes(30_000), 60_000);
+    await clock.settle();
+    expect(h.emu.counters.get(routes.list)).toBe(lists);
+    await clock.advance(29_999);
+    expect(h.config.get('GREETING')).toBe('second');
+    await clock.advance(1);
+    expect(h.emu.counters.get(routes.list)).toBe(lists + 1);
+    expect(h.config.get('GREETING')).toBe('third');
+  });
 });

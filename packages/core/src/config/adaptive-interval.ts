@@ -9,6 +9,28 @@ const CAUTIOUS_QUIET_FETCHES = 20;
 const CAUTION_MARGIN = 1.25;
 /** The interval never grows past this many times the configured one. */
 const MAX_FACTOR = 16;
+/** Each quiet push refetch narrows the spread by this factor. */
+const SPREAD_EASE = 0.9;
+/** A shared bucket this full (of its limit, in the current window) slows this pod down before anything is refused: the fleet then settles with a margin under the limit, not at it... */
+const PRESSURE_THRESHOLD = 0.7;
+/** ...by this factor: gently, since every pod that polls late in a full window sees the same. */
+const PRESSURE_GROWTH = 1.25;
+
+/**
+ * How much of the limiter's bucket the current window has used (1 = all of it), from the `x-ratelimit-limit` and
+ * `x-ratelimit-remaining` headers Infisical's limiter (@fastify/rate-limit) adds to its answers; undefined when
+ * they are missing (a server without limits). Every pod behind one IP reads the same bucket: this is how a fleet
+ * learns it is near its shared budget without talking, before the limiter refuses anyone.
+ */
+export function bucketUse(headers: { get(name: string): string | null }): number | undefined {
+  const limitHeader = headers.get('x-ratelimit-limit');
+  const remainingHeader = headers.get('x-ratelimit-remaining');
+  if (limitHeader === null || remainingHeader === null) return undefined;
+  const limit = Number(limitHeader);
+  const remaining = Number(remainingHeader);
+  if (!(limit > 0) || !Number.isFinite(remaining)) return undefined;
+  return Math.min(1, Math.max(0, limit - remaining) / limit);
+}
 
 /**
  * This pod's poll interval under a rate limit it shares with others (Infisical Cloud counts per client IP, so a
@@ -53,6 +75,19 @@ export class AdaptiveInterval {
     this.#current = Math.min(this.#ceiling, Math.round(this.#current * GROWTH));
   }
 
+  /**
+   * A fetch went through and its answer said the shared bucket is nearly used up (`bucketUse`): slow down a
+   * little, before the limiter refuses anyone. Without this, pods that were never refused keep the configured
+   * interval and the fleet settles right at the limit, probing past it.
+   */
+  underPressure(use: number | undefined): boolean {
+    if (use === undefined || use < PRESSURE_THRESHOLD) return false;
+    this.#quiet = 0;
+    this.#refusedAt = Math.max(this.#refusedAt ?? 0, this.#current);
+    this.#current = Math.min(this.#ceiling, Math.round(this.#current * PRESSURE_GROWTH));
+    return true;
+  }
+
   /** A fetch went through: after a run of them, ease back toward the configured interval. */
   succeeded(): void {
     if (this.#current === this.#configured) {
@@ -66,5 +101,54 @@ export class AdaptiveInterval {
     this.#quiet = 0;
     this.#current = next;
     if (this.#refusedAt !== undefined && next < this.#refusedAt) this.#refusedAt = undefined;
+  }
+}
+
+/**
+ * How long this pod may wait, at random, before it refetches a pushed change. Every pod of a deployment gets each
+ * event at the same moment: a fleet larger than its shared budget would refetch all at once and be refused
+ * together. Zero until a push refetch is refused or finds the bucket crowded; then at least the configured
+ * interval, doubled for each refusal and grown by a quarter under pressure, up to the poll ceiling. Each quiet push
+ * refetch narrows it by a tenth down to the configured interval, and five quiet ones there end it: push is there
+ * for its latency.
+ * Pods converge on the spread the fleet needs (its size over the budget) without knowing either.
+ */
+export class RefetchSpread {
+  readonly #minimum: number;
+  readonly #ceiling: number;
+  #current = 0;
+  #quietAtMinimum = 0;
+
+  constructor(configuredMs: number, maxStalenessMs: number) {
+    this.#minimum = configuredMs;
+    this.#ceiling = Math.max(configuredMs, Math.min(configuredMs * MAX_FACTOR, Math.floor(maxStalenessMs / 2)));
+  }
+
+  /** The spread in effect (ms): the refetch waits a uniform draw below it. */
+  get current(): number {
+    return this.#current;
+  }
+
+  /** A push refetch was refused. */
+  rateLimited(): void {
+    this.#quietAtMinimum = 0;
+    this.#current = Math.min(this.#ceiling, Math.max(this.#minimum, this.#current * GROWTH));
+  }
+
+  /** A push refetch went through; `use` is how full the shared bucket was (`bucketUse`). */
+  succeeded(use: number | undefined): void {
+    if (use !== undefined && use >= PRESSURE_THRESHOLD) {
+      this.#quietAtMinimum = 0;
+      this.#current = Math.min(this.#ceiling, Math.max(this.#minimum, Math.round(this.#current * PRESSURE_GROWTH)));
+      return;
+    }
+    if (this.#current === 0) return;
+    if (this.#current > this.#minimum) {
+      this.#current = Math.max(this.#minimum, Math.round(this.#current * SPREAD_EASE));
+      this.#quietAtMinimum = 0;
+      return;
+    }
+    this.#quietAtMinimum += 1;
+    if (this.#quietAtMinimum >= QUIET_FETCHES) this.#current = 0;
   }
 }

@@ -7,6 +7,9 @@ import { unrefPool } from './pool.js';
 export const INSECURE_TLS_WARNING =
   'TLS CERTIFICATE VERIFICATION IS OFF (tls.rejectUnauthorized: false): anyone on the network path can read every secret and token. Pass Infisical\'s CA with tls.ca or INFISICAL_CA_PATH instead.';
 
+/** The polls and refetches (v3 and v4 lists, one secret): the requests whose budget adaptive polling manages. */
+const SECRETS_REQUEST = /\/api\/v[34]\/secrets/;
+
 /**
  * The client and the one connection pool under it. Core owns the pool (carrying the CA when `tls.ca` is set, and
  * `rejectUnauthorized`) and hands it to node-infisical through `fetch`, so node-infisical never builds a pool of its
@@ -20,7 +23,8 @@ export class Connection {
   #closed = false;
   #revoking = false;
 
-  constructor(options: ResolvedOptions) {
+  /** `onSecretsAnswer`: sees the headers of every answer to a secrets request (the rate-limit bucket they report). */
+  constructor(options: ResolvedOptions, onSecretsAnswer: (headers: Headers) => void = () => undefined) {
     this.#o = options;
     this.#pool = unrefPool(options);
     this.client = new InfisicalClient({
@@ -42,7 +46,12 @@ export class Connection {
       // Nothing new goes out after close() but the revoke.
       fetch: (input, init) => {
         if (this.#closed && !this.#revoking) return Promise.reject(new DOMException('The Infisical config is closed.', 'AbortError'));
-        return globalThis.fetch(input, { ...init, dispatcher: this.#pool } as RequestInit);
+        const answer = globalThis.fetch(input, { ...init, dispatcher: this.#pool } as RequestInit);
+        if (!SECRETS_REQUEST.test(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)) return answer;
+        return answer.then((response) => {
+          onSecretsAnswer(response.headers);
+          return response;
+        });
       },
     });
   }

@@ -3,7 +3,7 @@ import type { InfisicalK8sError } from '../errors/error.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import { jittered } from '../util/backoff.js';
 import { RetryTimer } from '../util/retry-timer.js';
-import { AdaptiveInterval } from './adaptive-interval.js';
+import { AdaptiveInterval, RefetchSpread, bucketUse } from './adaptive-interval.js';
 import type { RefreshReason } from './types.js';
 
 /** While push is up, polling only backs it up: this many times the interval. */
@@ -29,6 +29,10 @@ export interface RefreshHooks {
 export class RefreshScheduler {
   /** The poll interval as a shared rate limit allows it: lengthened by each 429, eased back by quiet polls. */
   readonly interval: AdaptiveInterval;
+  /** How far apart a fleet's refetches of one pushed change must be to fit its shared rate limit. */
+  readonly pushSpread: RefetchSpread;
+  /** The fullest the shared rate-limit bucket was, over the secrets answers of the fetch under way. */
+  #pressure: number | undefined;
   readonly #o: Pick<ResolvedOptions, 'clock' | 'random' | 'backoff' | 'refreshIntervalMs'>;
   readonly #hooks: RefreshHooks;
   readonly #retry: RetryTimer;
@@ -48,6 +52,13 @@ export class RefreshScheduler {
     this.#hooks = hooks;
     this.#retry = new RetryTimer(options);
     this.interval = new AdaptiveInterval(options.refreshIntervalMs, options.maxStalenessMs);
+    this.pushSpread = new RefetchSpread(options.refreshIntervalMs, options.maxStalenessMs);
+  }
+
+  /** An answer to a secrets request: how full its `x-ratelimit-*` headers say the shared bucket is. */
+  noteAnswer(headers: Headers): void {
+    const use = bucketUse(headers);
+    if (use !== undefined) this.#pressure = Math.max(this.#pressure ?? 0, use);
   }
 
   /** The earlier of the pending retry and poll: when this config next asks Infisical on its own. */
@@ -65,23 +76,33 @@ export class RefreshScheduler {
     return !(this.#retry.pending && this.#notBefore !== undefined && this.#o.clock.now() < this.#notBefore);
   }
 
-  /** A fetch succeeded: the failure streak ends and the next poll is scheduled. */
-  succeeded(): void {
+  /**
+   * A fetch succeeded: the failure streak ends. An answer showing the shared bucket nearly used up slows the
+   * polls (and widens the push spread) before the limiter refuses anyone; a quiet one eases them back.
+   */
+  succeeded(reason: RefreshReason): void {
     this.#retry.reset();
     this.#notBefore = undefined;
-    this.interval.succeeded();
+    if (!this.interval.underPressure(this.#pressure)) this.interval.succeeded();
+    if (reason === 'push') this.pushSpread.succeeded(this.#pressure);
+    this.#pressure = undefined;
     this.#retry.cancel();
   }
 
   /** A fetch failed: retry with backoff, or (the schema refused the values) wait for the next poll. */
-  failed(error: InfisicalK8sError): void {
+  failed(error: InfisicalK8sError, reason: RefreshReason): void {
+    this.#pressure = undefined;
     if (error.code === 'RATE_LIMITED') {
       // The budget is shared (per client IP): whatever asked, this pod asks less often from now on.
       this.rateLimited += 1;
       this.interval.rateLimited();
+      if (reason === 'push') this.pushSpread.rateLimited();
     }
     // The schema refuses these values: retrying them cannot help, the next poll or push refetches them.
     if (error.code === 'CONFIG_INVALID') this.schedulePoll();
+    // A refused refetch of a pushed change: every pod the window refused would retry the moment it resets.
+    // Each comes back at its own point of the (now wider) spread after Retry-After instead.
+    else if (error.code === 'RATE_LIMITED' && reason === 'push' && this.#hooks.loaded()) this.#spreadPushRefetch(error.retryAfterMs ?? 0);
     else this.#scheduleRetry(error.retryAfterMs);
   }
 
@@ -121,6 +142,14 @@ export class RefreshScheduler {
    */
   pushEvent(): void {
     if (this.#closed) return;
+    // Push refetches have met the shared rate limit: the fleet is larger than its budget, and every pod got this
+    // event at the same moment. Each refetches at a random point of its spread instead of all at once (one pending
+    // refetch takes every event until it runs: it fetches the latest values).
+    if (this.pushSpread.current > 0) {
+      if (this.#debounce) this.#pushPending = true;
+      else this.#spreadPushRefetch(0);
+      return;
+    }
     if (this.#debounce) {
       this.#pushPending = true;
       this.#o.clock.clearTimeout(this.#debounce);
@@ -133,6 +162,18 @@ export class RefreshScheduler {
       this.#pushPending = false;
       this.#hooks.fire('push');
     }, PUSH_DEBOUNCE_MS);
+    this.#debounce.unref?.();
+  }
+
+  /** The refetch of a pushed change, at a random point of the spread after `notBeforeMs`. */
+  #spreadPushRefetch(notBeforeMs: number): void {
+    if (this.#closed) return;
+    if (this.#debounce) this.#o.clock.clearTimeout(this.#debounce);
+    this.#debounce = this.#o.clock.setTimeout(() => {
+      this.#debounce = undefined;
+      this.#pushPending = false;
+      this.#hooks.fire('push');
+    }, Math.round(notBeforeMs + this.#o.random() * this.pushSpread.current));
     this.#debounce.unref?.();
   }
 

@@ -40,9 +40,9 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
   readonly #snapshot$ = new BehaviorSubject<T | undefined>(undefined);
   readonly #changes$ = new Subject<ConfigChange<T>>();
   readonly #errors$ = new Subject<InfisicalK8sError>();
-  readonly changes$: Observable<ConfigChange<T>>;
-  readonly snapshot$: Observable<T>;
-  readonly errors$: Observable<InfisicalK8sError>;
+  readonly changes$: Observable<ConfigChange<T>> = this.#changes$.asObservable();
+  readonly snapshot$: Observable<T> = this.#snapshot$.pipe(filter((value): value is T => value !== undefined));
+  readonly errors$: Observable<InfisicalK8sError> = this.#errors$.asObservable();
   /** The raw values behind the current snapshot: what change detection compares. */
   #raw: Record<string, string> | undefined;
   #inFlight: Promise<T> | undefined;
@@ -66,7 +66,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
       loginBlockedUntil: () => this.#tokens.loginBlockedUntil,
       loaded: () => this.#snapshot$.value !== undefined,
     });
-    this.#connection = new Connection(options);
+    this.#connection = new Connection(options, (headers) => this.#scheduler.noteAnswer(headers));
     this.#tokens = this.#tokenManager();
     // A changed directory is refetched at once (the check compared it with what is served, so this is a real change).
     this.#sources = new SecretSources(this.#connection.client, options.sources, { clock: options.clock, logger: options.logger, onChange: () => this.#trigger('files') }, { scope: answerScope(options), cache: sharedAnswers });
@@ -74,9 +74,6 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     this.#tokenFile = new TokenFileWatcher({ path: options.tokenPath, clock: options.clock, intervalMs: options.tokenFileCheckIntervalMs, onChange: () => this.#onTokenFileChange() });
     this.#waiters = new ReadyWaiters<T>(options.clock, options.readyTimeoutMs, options.initialRetries, () => this.#lastError);
     this.#warnings = new AnswerWarnings(options.logger);
-    this.changes$ = this.#changes$.asObservable();
-    this.snapshot$ = this.#snapshot$.pipe(filter((value): value is T => value !== undefined));
-    this.errors$ = this.#errors$.asObservable();
     this.#start();
   }
 
@@ -198,7 +195,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
       this.#lastSuccessAt = this.#o.clock.now();
       this.#lastError = undefined;
       this.#retryAfterMs = undefined;
-      this.#scheduler.succeeded();
+      this.#scheduler.succeeded(reason);
       this.#loggedCodes.clear();
       // Imports are known only after a fetch: watch the imported folders too.
       this.#push?.watch(this.#sources.watchedLocations());
@@ -207,7 +204,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     } catch (error) {
       const typed = isInfisicalK8sError(error) ? error : toInfisicalK8sError(error, { phase: 'fetch', siteUrl: this.#o.siteUrl });
       this.#report(typed);
-      this.#scheduler.failed(typed);
+      this.#scheduler.failed(typed, reason);
       throw typed;
     }
   }

@@ -12,6 +12,7 @@ import { withToken } from '../token/with-token.js';
 import { PushSubscription } from '../secrets/push.js';
 import { AnswerWarnings } from './answer-warnings.js';
 import { Connection, INSECURE_TLS_WARNING } from './connection.js';
+import { ErrorReporter } from './error-reporter.js';
 import { describeStatus, isReadyStatus, readinessOf, statusOf } from './health.js';
 import { holdOpen } from './pool.js';
 import { ReadyWaiters } from './ready-waiters.js';
@@ -39,10 +40,10 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
   readonly #warnings: AnswerWarnings;
   readonly #snapshot$ = new BehaviorSubject<T | undefined>(undefined);
   readonly #changes$ = new Subject<ConfigChange<T>>();
-  readonly #errors$ = new Subject<InfisicalK8sError>();
+  readonly #errors: ErrorReporter;
   readonly changes$: Observable<ConfigChange<T>> = this.#changes$.asObservable();
   readonly snapshot$: Observable<T> = this.#snapshot$.pipe(filter((value): value is T => value !== undefined));
-  readonly errors$: Observable<InfisicalK8sError> = this.#errors$.asObservable();
+  readonly errors$: Observable<InfisicalK8sError>;
   /** The raw values behind the current snapshot: what change detection compares. */
   #raw: Record<string, string> | undefined;
   #inFlight: Promise<T> | undefined;
@@ -51,15 +52,12 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
   #rotating = false;
   #lastRefreshAt: number | undefined;
   #lastSuccessAt: number | undefined;
-  #lastError: ConfigStatus['lastError'];
-  /** The last `Retry-After` Infisical sent (ms) since the last successful fetch. */
-  #retryAfterMs: number | undefined;
-  /** Codes already logged since the last success: an outage logs once, not once per retry. */
-  readonly #loggedCodes = new Set<string>();
 
   constructor(options: ResolvedOptions, schema: StandardSchemaV1 | undefined) {
     this.#o = options;
     this.#schema = schema;
+    this.#errors = new ErrorReporter(options.clock, options.logger);
+    this.errors$ = this.#errors.errors$.asObservable();
     this.#scheduler = new RefreshScheduler(options, {
       fire: (reason) => this.#trigger(reason),
       pushActive: () => this.#push?.active ?? false,
@@ -72,7 +70,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     this.#sources = new SecretSources(this.#connection.client, options.sources, { clock: options.clock, logger: options.logger, onChange: () => this.#trigger('files') }, { scope: answerScope(options), cache: sharedAnswers });
     this.#push = options.push && this.#sources.callsInfisical ? this.#pushSubscription() : undefined;
     this.#tokenFile = new TokenFileWatcher({ path: options.tokenPath, clock: options.clock, intervalMs: options.tokenFileCheckIntervalMs, onChange: () => this.#onTokenFileChange() });
-    this.#waiters = new ReadyWaiters<T>(options.clock, options.readyTimeoutMs, options.initialRetries, () => this.#lastError);
+    this.#waiters = new ReadyWaiters<T>(options.clock, options.readyTimeoutMs, options.initialRetries, () => this.#errors.lastError);
     this.#warnings = new AnswerWarnings(options.logger);
     this.#start();
   }
@@ -101,7 +99,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
       {
         onChange: () => this.#scheduler.pushEvent(),
         onReconnected: () => this.#trigger('reconnect'),
-        onRetryAfter: (ms) => void (this.#retryAfterMs = ms),
+        onRetryAfter: (ms) => void (this.#errors.retryAfterMs = ms),
         onRefused: (reason) => {
           o.logger.warn(`push notifications refused by Infisical (${reason}); polling every ${this.#scheduler.interval.current} ms instead`);
           this.#scheduler.schedulePoll();
@@ -137,8 +135,8 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     const scheduler = this.#scheduler;
     return statusOf({
       now: this.#o.clock.now(), loaded: this.#snapshot$.value !== undefined, closed: this.#closed, pushActive: this.#push?.active ?? false,
-      maxStalenessMs, refreshIntervalMs, lastRefreshAt: this.#lastRefreshAt, lastSuccessAt: this.#lastSuccessAt, lastError: this.#lastError,
-      accessTokenExpiresAt: this.#tokens.expiresAt, tokenStats: this.#tokens.stats, retryAfterMs: this.#retryAfterMs,
+      maxStalenessMs, refreshIntervalMs, lastRefreshAt: this.#lastRefreshAt, lastSuccessAt: this.#lastSuccessAt, lastError: this.#errors.lastError,
+      accessTokenExpiresAt: this.#tokens.expiresAt, tokenStats: this.#tokens.stats, retryAfterMs: this.#errors.retryAfterMs,
       pollIntervalMs: scheduler.interval.current, nextAttemptAt: scheduler.nextAttemptAt, rateLimited: scheduler.rateLimited,
     });
   }
@@ -193,10 +191,8 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     try {
       const value = await this.#fetchSnapshot(reason);
       this.#lastSuccessAt = this.#o.clock.now();
-      this.#lastError = undefined;
-      this.#retryAfterMs = undefined;
+      this.#errors.succeeded();
       this.#scheduler.succeeded(reason);
-      this.#loggedCodes.clear();
       // Imports are known only after a fetch: watch the imported folders too.
       this.#push?.watch(this.#sources.watchedLocations());
       this.#scheduler.schedulePoll();
@@ -238,17 +234,9 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     return { namespace: claims?.namespace, serviceAccount: claims?.serviceAccount, audiences: claims?.audiences };
   }
 
-  /** Errors go to errors$ and the logger (code, message, hint: never values). Repeats of one code log once per outage. */
+  /** Errors go to errors$, the logger and status, once per code and outage (`ErrorReporter`). */
   #report(error: InfisicalK8sError): void {
-    if (this.#closed) return;
-    this.#lastError = { code: error.code, message: error.message, at: this.#o.clock.now() };
-    if (error.retryAfterMs !== undefined) this.#retryAfterMs = error.retryAfterMs;
-    this.#errors$.next(error);
-    if (!this.#loggedCodes.has(error.code)) {
-      this.#loggedCodes.add(error.code);
-      const serving = this.#snapshot$.value !== undefined ? ' (serving the last good snapshot)' : '';
-      this.#o.logger.error(`[${error.code}] ${error.message}${serving} Fix: ${error.hint}`, { code: error.code });
-    }
+    if (!this.#closed) this.#errors.report(error, this.#snapshot$.value !== undefined);
   }
 
   /** The kubelet rotated the token: log in with the new one now (it proves the file works) and refetch. */
@@ -286,7 +274,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     await this.#connection.close();
     this.#snapshot$.complete();
     this.#changes$.complete();
-    this.#errors$.complete();
+    this.#errors.errors$.complete();
   }
 
   [inspect.custom](): string {

@@ -39,9 +39,10 @@ function tarRead(tarball, path) {
   return execFileSync('tar', ['-xzOf', tarball, path], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 }
 
-function check(tarball, name) {
+function check(tarball, name, main) {
   const files = tarList(tarball);
   if (!files.includes('package/LICENSE')) fail(`${name}: no LICENSE in ${tarball}`);
+  if (!files.includes(`package/${main.replace(/^\.\//, '')}`)) fail(`${name}: no ${main} in ${tarball}: run pnpm build first`);
   const manifest = tarRead(tarball, 'package/package.json');
   if (manifest.includes(SOURCE_CONDITION)) fail(`${name}: the packed package.json still names ${SOURCE_CONDITION}`);
   if (manifest.includes('workspace:')) fail(`${name}: the packed package.json still has a workspace: range`);
@@ -72,6 +73,6 @@ for (const { dir, pkg } of packages) {
   const made = readdirSync(out).filter((file) => file.endsWith('.tgz') && !before.has(file));
   if (made.length !== 1) fail(`${pkg.name}: pnpm pack wrote ${made.length} tarballs`);
   const tarball = join(out, made[0]);
-  check(tarball, pkg.name);
+  check(tarball, pkg.name, pkg.main);
   console.log(tarball);
 }

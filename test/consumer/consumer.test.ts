@@ -50,9 +50,9 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) || keep.test(key)));
 }
 
-function run(command: string, args: string[], cwd: string, timeoutMs = 300_000): Promise<Run> {
+function run(command: string, args: string[], cwd: string, timeoutMs = 300_000, env = cleanEnv()): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(command, args, { cwd, env: { ...cleanEnv(), FORCE_COLOR: '0', NO_COLOR: '1' }, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(command, args, { cwd, env: { ...env, FORCE_COLOR: '0', NO_COLOR: '1' }, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -86,7 +86,8 @@ const tarball = (name: string) => {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'infisical-k8s-consumer-'));
-  const packed = await run(process.execPath, [join(root, 'scripts', 'release-pack.mjs'), '--out', join(dir, 'packs')], root);
+  // release:pack runs pnpm pack: it keeps pnpm's environment (npm_execpath names the pnpm running this suite).
+  const packed = await run(process.execPath, [join(root, 'scripts', 'release-pack.mjs'), '--out', join(dir, 'packs')], root, 300_000, process.env);
   if (packed.code !== 0) throw new Error(`release:pack failed:\n${output(packed)}`);
   tarballs = packed.stdout.split('\n').filter((line) => line.endsWith('.tgz'));
 

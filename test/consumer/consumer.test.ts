@@ -3,7 +3,7 @@
 // with the lowest TypeScript the README states and with the repo's own, run against the packed emulator, and
 // linted by publint and are-the-types-wrong.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -35,6 +35,9 @@ const THIRD_PARTY = {
   'typescript-below-minimum': `npm:typescript@${BELOW_MINIMUM_TYPESCRIPT}`,
 };
 
+/** The consumer folder in the system's temporary folder: packs, apps, node_modules, everything. */
+let dir = '';
+
 interface Run {
   code: number;
   stdout: string;
@@ -47,7 +50,10 @@ interface Run {
  */
 function cleanEnv(): NodeJS.ProcessEnv {
   const keep = /^npm_config_(registry|cache|userconfig|globalconfig|proxy|https_proxy|noproxy|no_proxy|strict_ssl|cafile|ca|@.+:registry)$/i;
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) || keep.test(key)));
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) || keep.test(key)));
+  // Whatever the tools and apps put in a temporary folder goes inside ours, and so is removed with it.
+  if (dir) env.TMPDIR = join(dir, 'tmp');
+  return env;
 }
 
 function run(command: string, args: string[], cwd: string, timeoutMs = 300_000, env = cleanEnv()): Promise<Run> {
@@ -76,7 +82,6 @@ async function limited<T>(limit: number, tasks: Array<() => Promise<T>>): Promis
 
 const output = (r: Run) => `${r.stdout}\n${r.stderr}`.trim();
 
-let dir = '';
 let tarballs: string[] = [];
 const tarball = (name: string) => {
   const file = tarballs.find((path) => basename(path).startsWith(`${name.replace('@', '').replace('/', '-')}-`));
@@ -86,6 +91,7 @@ const tarball = (name: string) => {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'infisical-k8s-consumer-'));
+  mkdirSync(join(dir, 'tmp'));
   // release:pack runs pnpm pack: it keeps pnpm's environment (npm_execpath names the pnpm running this suite).
   const packed = await run(process.execPath, [join(root, 'scripts', 'release-pack.mjs'), '--out', join(dir, 'packs')], root, 300_000, process.env);
   if (packed.code !== 0) throw new Error(`release:pack failed:\n${output(packed)}`);

@@ -3,7 +3,8 @@
 // Provisions the emulator the way the seed does (through node-infisical), writes a projected
 // service-account token that rotates like the kubelet's, starts the NestJS, Express and Fastify
 // example apps with the real adapters, then keeps changing a secret and rotating the token and
-// shows each app picking the change up. `--once` (or DEMO_ONCE=1) runs one cycle and exits 0
+// shows each app picking the change up. Ctrl-C or SIGTERM stops it cleanly (exit 0, temporary folder removed).
+// `--once` (or DEMO_ONCE=1) says what it will do, runs one cycle, prints a one-line summary and exits 0
 // only if every app served the changed value.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -60,16 +61,33 @@ let stopping = false;
 async function shutdown(code) {
   if (stopping) return;
   stopping = true;
+  // A close that hangs must not keep the temporary folder or the terminal: give up on it after a few seconds.
+  const giveUp = setTimeout(() => void removeTokenDir().finally(() => process.exit(code)), 5000);
+  giveUp.unref();
   for (const app of running) await app.handle.close().catch(() => {});
   projected?.stop();
   await emulator?.close().catch(() => {});
-  if (tokenDir) await rm(tokenDir, { recursive: true, force: true });
+  await removeTokenDir();
   process.exit(code);
 }
-process.once('SIGINT', () => void shutdown(0));
-process.once('SIGTERM', () => void shutdown(0));
+
+async function removeTokenDir() {
+  if (tokenDir) await rm(tokenDir, { recursive: true, force: true }).catch(() => {});
+}
+
+// Ctrl-C and SIGTERM are how the demo is meant to end: clean up and exit 0, so pnpm prints no ELIFECYCLE.
+// `on`, not `once`: Nest's shutdown hooks close the Nest app and then raise the same signal again, which, with no
+// listener left, would kill the process mid-cleanup with 130 and leave the token folder behind.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void shutdown(0));
 
 async function main() {
+  if (once) {
+    console.log(
+      `One cycle on Infisical ${generation}: start the emulator, provision through node-infisical, write a projected token, ` +
+        'start the NestJS, Express and Fastify examples, change GREETING and rotate the token once, wait for each app ' +
+        'to serve the new value, print a summary, stop.',
+    );
+  }
   emulator = await step(`Starting the emulator (Infisical ${generation} + Kubernetes TokenReview on loopback)`, () => startEmulator({ generation }));
   // A 2024 server sends no spec.audiences in its TokenReview, so the cluster only accepts tokens for the API
   // server's own audiences, and allowedAudience must stay empty; today's server asks the cluster for `infisical`.
@@ -134,7 +152,8 @@ async function main() {
     ...running.map((app) => ({ service: `${app.name} example`, url: app.handle.url })),
     { service: 'projected token', url: projected.path },
   ]);
-  console.log(dim(`Every ${cycleMs / 1000} s: change GREETING in Infisical, rotate the token file, watch each app. Ctrl-C stops.`));
+  // `--once` said what it does before starting; only the endless loop needs the how-to-stop line.
+  if (!once) console.log(dim(`Every ${cycleMs / 1000} s: change GREETING in Infisical, rotate the token file, watch each app. Ctrl-C stops.`));
 
   let cycle = 0;
   for (;;) {
@@ -149,7 +168,10 @@ async function main() {
       console.log(line);
     }
     if (once) {
-      await shutdown(results.every((r) => r.ok) ? 0 : 1);
+      const ok = results.every((r) => r.ok);
+      const latencies = results.map((r) => `${r.name} ${r.ok ? `${r.ms} ms` : 'not served'}`).join(', ');
+      console.log(`${ok ? green('✔') : red('✖')} summary: ${ok ? `every app served ${JSON.stringify(greeting)}` : `not every app served ${JSON.stringify(greeting)}`} (${latencies})`);
+      await shutdown(ok ? 0 : 1);
       return;
     }
     await sleep(cycleMs);

@@ -215,8 +215,8 @@ describe('Method: writeProjectedToken', () => {
       const first = projected.current();
       projected.startRotation(10);
       await sleep(80);
-      projected.stop();
-      await sleep(20); // a write already under way may still land
+      // A write already under way lands before stop() resolves; nothing changes the token after it.
+      await projected.stop();
       const afterStop = projected.current();
       expect(afterStop).not.toBe(first);
       await sleep(60);

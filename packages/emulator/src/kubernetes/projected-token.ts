@@ -22,8 +22,8 @@ export interface ProjectedToken {
   rotate(options?: IssueTokenOptions): Promise<string>;
   /** Rotates on a real-time interval (timer unref'd). */
   startRotation(intervalMs: number): void;
-  /** Stops the rotation timer. */
-  stop(): void;
+  /** Stops the rotation timer; resolves once a write already under way has landed (no token changes after). */
+  stop(): Promise<void>;
 }
 
 /** The emulator's own handle: it waits for a write under way before close() returns. */
@@ -111,6 +111,7 @@ export async function writeProjectedToken(
       rotationEpoch += 1;
       if (timer) clearInterval(timer);
       timer = undefined;
+      return chain;
     },
     idle: () => chain,
   };

@@ -1,6 +1,7 @@
 export { InfisicalClient, type InfisicalClientOptions } from './client.js';
 export type { TlsOptions } from './transport/http.js';
 export type { RetryOptions } from './transport/retry.js';
+export { backoffDelay, type BackoffPolicy } from './transport/backoff.js';
 export type { LoginOptions, LoginResponse, AuthApi } from './api/auth.js';
 export type { Identity, OrgIdentityMembership, CreateIdentityOptions, IdentitiesApi } from './api/identities.js';
 export type { KubernetesAuthApi } from './api/kubernetes-auth.js';

@@ -1,4 +1,5 @@
 import { invalidArgument } from '../api/validate.js';
+import { backoffDelay } from './backoff.js';
 
 /**
  * Retry policy of the client; `false` disables retries.
@@ -9,7 +10,7 @@ import { invalidArgument } from '../api/validate.js';
 export interface RetryOptions {
   /** Further attempts after the first one. Default 3. */
   retries?: number;
-  /** First backoff ceiling in ms; each retry doubles it (full jitter). Default 250. */
+  /** First backoff ceiling in ms; each retry doubles it (full jitter, at least a tenth of the ceiling). Default 250. */
   baseDelayMs?: number;
   /** Upper bound for any single wait, `Retry-After` included. Default 10 000. */
   maxDelayMs?: number;
@@ -56,12 +57,6 @@ export function resolveRetry(options: RetryOptions | false | undefined): Resolve
   };
 }
 
-/** Full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2^attempt)]. */
-export function backoffDelay(policy: ResolvedRetry, attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  return Math.floor(random() * ceiling);
-}
-
 /** `Retry-After` is either delay-seconds or an HTTP date. Returns whole seconds, or undefined. */
 export function parseRetryAfter(header: string | null, now: number = Date.now()): number | undefined {
   if (!header) return undefined;
@@ -75,7 +70,7 @@ export function parseRetryAfter(header: string | null, now: number = Date.now())
 /** The wait before the next attempt: the server's `Retry-After` when given, else jittered backoff; capped. */
 export function retryDelay(policy: ResolvedRetry, attempt: number, retryAfter: number | undefined): number {
   if (retryAfter !== undefined) return Math.min(policy.maxDelayMs, retryAfter * 1000);
-  return backoffDelay(policy, attempt);
+  return backoffDelay(attempt, { initialMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, multiplier: 2 });
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);

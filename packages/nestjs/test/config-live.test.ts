@@ -4,11 +4,14 @@ import { inspect } from 'node:util';
 import { Inject, Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService, registerAs, type ConfigType } from '@nestjs/config';
 import { Test, type TestingModule } from '@nestjs/testing';
+import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { startEmulator, provision, type Emulator, type Provisioned } from '@infisical-k8s/emulator';
 import { InfisicalConfigModule, infisicalConfigLoader } from '@infisical-k8s/nestjs';
 
+// A value the suite's leak scan looks for in all captured output (test/support/leak-scan.ts).
+const SEEDED = 'S3CRET-VALUE-7d1c5e';
 const rootSchema = z.object({ GREETING: z.string(), PORT: z.coerce.number() });
 const dbSchema = z.object({ PASSWORD: z.string(), POOL: z.coerce.number() });
 
@@ -95,6 +98,21 @@ describe('Module: live @nestjs/config', () => {
     expect([configService.get('payments.API_KEY'), service.settings.API_KEY]).toEqual(['key-two', 'key-two']);
   });
 
+  it('follows a change pushed by Infisical, with no refresh() call', async () => {
+    const { app, options } = await source({ GREETING: 'hello', PORT: '8080' });
+    // Push is on; the short poll only covers a change made before the event stream connected (events are not replayed).
+    const root = infisicalConfigLoader({ ...options, push: true, refreshIntervalMs: 500, schema: rootSchema });
+    moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule.forRoot({ load: [root], ignoreEnvFile: true, skipProcessEnv: true }), InfisicalConfigModule.register(root)],
+    }).compile();
+    await moduleRef.init();
+    const configService = moduleRef.get(ConfigService);
+    const changed = firstValueFrom(root.config.changes$.pipe(filter(({ changedKeys }) => changedKeys.includes('PORT'))));
+    emu!.setSecret({ projectId: app.projectId, environment: 'prod', key: 'PORT', value: '9443' });
+    await changed;
+    expect(configService.get<number>('PORT')).toBe(9443);
+  });
+
   it('follows keys added and removed in Infisical, and ConfigService.set pins a key', async () => {
     const { app, options } = await source({ A: 'one', B: 'two' });
     const root = infisicalConfigLoader(options);
@@ -118,7 +136,9 @@ describe('Module: live @nestjs/config', () => {
 
 describe('Module: live @nestjs/config never shows a value', () => {
   it('util.inspect and JSON.stringify of ConfigService and of a namespace show no value; a namespace is read-only', async () => {
-    const { root, db } = await loaders();
+    const { app, root, db } = await loaders();
+    emu!.setSecret({ projectId: app.projectId, environment: 'prod', secretPath: '/db', key: 'PASSWORD', value: SEEDED });
+    await db.config.refresh();
     moduleRef = await Test.createTestingModule({
       imports: [ConfigModule.forRoot({ load: [root, db], ignoreEnvFile: true, skipProcessEnv: true }), InfisicalConfigModule.register(root, db)],
     }).compile();
@@ -126,10 +146,12 @@ describe('Module: live @nestjs/config never shows a value', () => {
     const configService = moduleRef.get(ConfigService);
     const view = configService.get<Record<string, unknown>>('db')!;
     const shown = [inspect(configService, { depth: 5 }), inspect(view), JSON.stringify(view), JSON.stringify((configService as unknown as { internalConfig: unknown }).internalConfig), String(view)];
-    for (const text of shown) for (const secret of ['hello', 'first-pw']) expect(text).not.toContain(secret);
+    for (const text of shown) for (const secret of ['hello', SEEDED]) expect(text).not.toContain(secret);
     expect(inspect(view)).toBe('InfisicalLiveSecrets { keys: 2 }');
+    // Printed on purpose: the leak scan checks the captured output too.
+    console.log('config service:', configService, 'db view:', view, JSON.stringify({ view }));
     expect(() => configService.set('db.PASSWORD', 'x')).toThrow(TypeError);
-    expect(view.PASSWORD).toBe('first-pw');
+    expect(view.PASSWORD).toBe(SEEDED);
   });
 });
 

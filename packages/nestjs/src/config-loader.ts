@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { createInfisicalConfig, type ConfigOutput, type InfisicalConfig, type InfisicalConfigOptions } from '@infisical-k8s/core';
+import { readyOrClose } from '@infisical-k8s/core/adapter-kit';
 import { liveView } from './live-view.js';
 
 /** A `@nestjs/config` factory resolving to a live, read-only view of the latest snapshot, with the config behind it. */
@@ -25,8 +26,9 @@ export interface InfisicalConfigLoader<T> {
 export function infisicalConfigLoader<S extends StandardSchemaV1 | undefined = undefined>(options: InfisicalConfigOptions<S> = {}): InfisicalConfigLoader<ConfigOutput<S>> {
   const config = createInfisicalConfig<S>(options);
   let view: Promise<Readonly<ConfigOutput<S>>> | undefined;
-  // One view per loader: a registerAs factory may run twice (in `load` and through `asProvider()`).
-  const loader = () => (view ??= config.ready().then(() => liveView(config)));
+  // One view per loader: a registerAs factory may run twice (in `load` and through `asProvider()`). A failed first
+  // load closes the config, so nothing outlives a failed boot.
+  const loader = () => (view ??= readyOrClose(config).then(() => liveView(config)));
   Object.defineProperty(loader, 'config', { value: config, enumerable: true });
   return loader as InfisicalConfigLoader<ConfigOutput<S>>;
 }

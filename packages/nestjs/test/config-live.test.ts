@@ -60,6 +60,7 @@ describe('Module: live @nestjs/config', () => {
     const dbConfig = moduleRef.get<ConfigType<typeof db>>(db.KEY);
     expectTypeOf(dbConfig.POOL).toEqualTypeOf<number>();
     expect([configService.get('GREETING'), configService.get('PORT'), configService.get('db.PASSWORD'), configService.get('db.POOL')]).toEqual(['hello', 8080, 'first-pw', 5]);
+    expect(configService.get('PASSWORD')).toBeUndefined(); // a namespace stays under its token
 
     emu!.setSecret({ projectId: app.projectId, environment: 'prod', key: 'GREETING', value: 'changed' });
     emu!.setSecret({ projectId: app.projectId, environment: 'prod', key: 'PORT', value: '9090' });
@@ -158,6 +159,14 @@ describe('Module: live @nestjs/config never shows a value', () => {
 describe('Module: InfisicalConfigModule options', () => {
   it('rejects what is not a loader, naming the argument', () => {
     expect(() => InfisicalConfigModule.register({} as never)).toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID', message: expect.stringContaining('argument 1') }));
+  });
+
+  it('a failed first load fails the boot with the typed error and closes the config', async () => {
+    const { options } = await source({ A: 'one' });
+    const root = infisicalConfigLoader({ ...options, kubernetesAuth: { ...options.kubernetesAuth, tokenPath: '/nonexistent/token' }, initialRetries: 1 });
+    const compiling = Test.createTestingModule({ imports: [ConfigModule.forRoot({ load: [root], ignoreEnvFile: true }), InfisicalConfigModule.register(root)] }).compile();
+    await expect(compiling).rejects.toMatchObject({ code: 'TOKEN_FILE_MISSING' });
+    expect(root.config.status.closed).toBe(true);
   });
 
   it('without ConfigModule.forRoot, init fails with OPTIONS_INVALID naming it', async () => {

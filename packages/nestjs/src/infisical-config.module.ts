@@ -13,6 +13,7 @@ const CONFIGURATION_TOKEN = 'CONFIGURATION_TOKEN';
 type AnyLoader = Pick<InfisicalConfigLoader<unknown>, 'config'> & (() => Promise<unknown>);
 
 function checkLoaders(loaders: unknown[]): AnyLoader[] {
+  if (loaders.length === 0) throw new InfisicalK8sError('OPTIONS_INVALID', 'InfisicalConfigModule.register needs at least one loader from infisicalConfigLoader().');
   const bad = loaders.findIndex((loader) => typeof loader !== 'function' || typeof (loader as Partial<AnyLoader>).config?.ready !== 'function');
   if (bad !== -1) throw new InfisicalK8sError('OPTIONS_INVALID', `InfisicalConfigModule.register: argument ${bad + 1} is a ${typeof loaders[bad]}, not a loader from infisicalConfigLoader().`);
   return loaders as AnyLoader[];

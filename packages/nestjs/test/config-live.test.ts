@@ -159,6 +159,7 @@ describe('Module: live @nestjs/config never shows a value', () => {
 describe('Module: InfisicalConfigModule options', () => {
   it('rejects what is not a loader, naming the argument', () => {
     expect(() => InfisicalConfigModule.register({} as never)).toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID', message: expect.stringContaining('argument 1') }));
+    expect(() => InfisicalConfigModule.register()).toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID', message: expect.stringContaining('at least one loader') }));
   });
 
   it('a failed first load fails the boot with the typed error and closes the config', async () => {

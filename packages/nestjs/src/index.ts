@@ -12,3 +12,4 @@ export {
   type Secrets,
 } from './tokens.js';
 export { InfisicalK8sError, type ConfigChange, type ConfigOutput, type InfisicalConfig } from '@infisical-k8s/core';
+export { InfisicalConfigModule } from './infisical-config.module.js';

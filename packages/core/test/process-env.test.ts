@@ -131,6 +131,18 @@ describe('Option: processEnv', () => {
     expect(shown).not.toContain('set before');
   });
 
+  it('warns through the default console logger, which the suite\'s leak scan reads, without a value', async () => {
+    // Every bridge warning fires here, on the real console: a value in any of them fails the run (test/support/leak-scan.ts).
+    const target: Target = { GREETING: SECRET };
+    h = await harness({ provision: { secrets: { GREETING: 'hello', API_KEY: SECRET, INFISICAL_TOKEN: SECRET } }, config: { push: false, logger: undefined, processEnv: { target } } });
+    const app = h.app;
+    await h.config.ready();
+    target.API_KEY = `${SECRET}-app`;
+    h.emu.setSecret({ projectId: app.projectId, environment: app.environment, key: 'API_KEY', value: `${SECRET}-2` });
+    await h.config.refresh();
+    expect(target).toEqual({ GREETING: SECRET, API_KEY: `${SECRET}-app` });
+  });
+
   it.each([
     [{ keys: ['INFISICAL_TOKEN'] }, 'processEnv.keys must not write INFISICAL_* variables'],
     [{ keys: ['TOKEN'], prefix: 'infisical_' }, 'processEnv.prefix must not start with INFISICAL_'],

@@ -21,6 +21,7 @@ import { RefreshScheduler } from './refresh-scheduler.js';
 import { changedKeys, deepFreeze } from './snapshot.js';
 import type { ConfigChange, ConfigStatus, InfisicalConfig, ReadinessReport, RefreshReason } from './types.js';
 import { validateSecrets } from './validate.js';
+import { ProcessEnvBridge } from './process-env.js';
 
 /**
  * Typed, validated, always-fresh secrets: the snapshot, its loading and close(). The parts it drives each hold one
@@ -41,6 +42,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
   readonly #snapshot$ = new BehaviorSubject<T | undefined>(undefined);
   readonly #changes$ = new Subject<ConfigChange<T>>();
   readonly #errors: ErrorReporter;
+  readonly #env: ProcessEnvBridge | undefined;
   readonly changes$: Observable<ConfigChange<T>> = this.#changes$.asObservable();
   readonly snapshot$: Observable<T> = this.#snapshot$.pipe(filter((value): value is T => value !== undefined));
   readonly errors$: Observable<InfisicalK8sError>;
@@ -72,6 +74,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     this.#tokenFile = new TokenFileWatcher({ path: options.tokenPath, clock: options.clock, intervalMs: options.tokenFileCheckIntervalMs, onChange: () => this.#onTokenFileChange() });
     this.#waiters = new ReadyWaiters<T>(options.clock, options.readyTimeoutMs, options.initialRetries, () => this.#errors.lastError);
     this.#warnings = new AnswerWarnings(options.logger);
+    this.#env = options.processEnv && new ProcessEnvBridge(options.processEnv, options.logger);
     this.#start();
   }
 
@@ -223,6 +226,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     const validated = this.#schema ? await validateSecrets(this.#schema, { ...raw }) : { ...raw };
     const value = deepFreeze(validated) as T;
     this.#raw = raw;
+    this.#env?.apply(raw, value);
     this.#snapshot$.next(value);
     this.#changes$.next({ snapshot: value, previous, changedKeys: changed, at: o.clock.now(), reason });
     return value;
@@ -260,6 +264,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
 
   async #close(): Promise<void> {
     this.#closed = true;
+    this.#env?.stop();
     this.#connection.shut();
     this.#scheduler.close();
     this.#tokenFile.close();

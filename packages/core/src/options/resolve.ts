@@ -5,6 +5,7 @@ import { boolean, fromEnv, invalid, invalidOption, milliseconds, object, string,
 import { DEFAULT_MAX_RESPONSE_BYTES, ENVIRONMENT_VARIABLES, PROJECTED_TOKEN_PATH, SERVICE_ACCOUNT_TOKEN_PATH } from './defaults.js';
 import { resolveSiteUrl, startWarnings } from './site-url.js';
 import { resolveSource, type ResolvedAnySource } from './sources.js';
+import { resolveProcessEnv, type ResolvedProcessEnv } from './process-env.js';
 import type { InfisicalConfigOptions, InfisicalLogger } from './types.js';
 
 export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_SITE_URL, ENVIRONMENT_VARIABLES, PROJECTED_TOKEN_PATH, SERVICE_ACCOUNT_TOKEN_PATH } from './defaults.js';
@@ -36,6 +37,8 @@ export interface ResolvedOptions {
   random: () => number;
   tokenFileCheckIntervalMs: number;
   client: NonNullable<InfisicalConfigOptions['client']>;
+  /** The process.env bridge; undefined when off. */
+  processEnv: ResolvedProcessEnv | undefined;
 }
 
 const consoleLogger: InfisicalLogger = {
@@ -174,5 +177,6 @@ export function resolveOptions(input: unknown, envInput: unknown = process.env):
     ...hooks,
     tokenFileCheckIntervalMs: milliseconds('tokenFileCheckIntervalMs', options.tokenFileCheckIntervalMs, 30_000),
     client: resolveClient(options.client),
+    processEnv: resolveProcessEnv(options.processEnv),
   };
 }

@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Clock } from '../clock/clock.js';
+import type { ProcessEnvOptions } from './process-env.js';
 
 /**
  * Where secrets come from: one folder of one environment of one project.
@@ -129,4 +130,6 @@ export interface InfisicalConfigOptions<S extends StandardSchemaV1 | undefined =
    * `/api/v3/secrets/raw` on servers without it; `v4` or `v3` pins one.
    */
   client?: { timeoutMs?: number; retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number } | false; apiVersion?: 'auto' | 'v4' | 'v3' };
+  /** Write validated secrets into `process.env` for code that reads it (`ProcessEnvOptions`). Default off. */
+  processEnv?: ProcessEnvOptions | false;
 }

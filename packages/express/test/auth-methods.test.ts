@@ -21,9 +21,12 @@ afterEach(async () => {
   emu = app = server = mw = undefined;
 });
 
-/** An app served by Express whose middleware takes everything (auth method included) from `env`. */
+/**
+ * An app served by Express whose middleware takes everything (auth method included) from `env`. Core logs to the
+ * console, so the suite's leak scan reads every line it writes.
+ */
 async function serve(env: Record<string, string>): Promise<{ secrets: InfisicalMiddleware<unknown>; url: string }> {
-  const secrets = infisical({ env, push: false, waitForSecretsMs: 2_000, initialRetries: 1, logger: { warn: () => undefined, error: () => undefined } });
+  const secrets = infisical({ env, push: false, waitForSecretsMs: 2_000, initialRetries: 1 });
   mw = secrets as InfisicalMiddleware<unknown>;
   const web = express();
   web.use(secrets);
@@ -47,6 +50,22 @@ describe('Function: infisical (auth methods through core)', () => {
     expect(emu.counters.get('POST /api/v1/auth/kubernetes-auth/login') ?? 0).toBe(0);
   });
 
+  it('a wrong client secret answers 503 UNAUTHORIZED; the secret (a value the leak scan looks for) is never printed', async () => {
+    emu = await startEmulator();
+    app = await provision(emu, { secrets: { GREETING: 'hello' }, universalAuth: true });
+    app.projected.stop();
+    const { secrets, url } = await serve({ ...app.env, INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: 'S3CRET-VALUE-7d1c5e' });
+    const res = await fetch(url);
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ code: 'UNAUTHORIZED' });
+    const error = await secrets.ready().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'UNAUTHORIZED', hint: expect.stringContaining('INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET') });
+    // Printed on purpose: the leak scan fails the run if the secret is in it.
+    console.warn('refused login:', error);
+    expect(`${text} ${JSON.stringify(error)}`).not.toContain('S3CRET-VALUE-7d1c5e');
+  });
+
   it('answers 503 UNAUTHORIZED when the given token (INFISICAL_TOKEN) is refused, its error naming the fix, never the token', async () => {
     emu = await startEmulator();
     app = await provision(emu, { secrets: { GREETING: 'hello' }, universalAuth: true });
@@ -66,6 +85,7 @@ describe('Function: infisical (auth methods through core)', () => {
     const error = await secrets.ready().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'UNAUTHORIZED', hint: expect.stringContaining('INFISICAL_TOKEN') });
     expect(JSON.stringify(error)).not.toMatch(JWT);
+    console.warn('refused token:', error);
     expect(emu.counters.get('POST /api/v1/auth/kubernetes-auth/login') ?? 0).toBe(0);
   });
 });

@@ -1,4 +1,6 @@
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { provision, startEmulator, type Emulator, type Provisioned, type ProvisionOptions } from '@infisical-k8s/emulator';
@@ -233,6 +235,17 @@ describe('Function: resolveOptions (auth method from the environment)', () => {
     t.config = createInfisicalConfig({ ...base, env: kubernetesEnv });
     expect(await t.config.ready()).toEqual({ GREETING: 'hello' });
     expect(t.emu.counters.get(routes.login)).toBe(1);
+  });
+
+  it('checks no auth method when every source is a directory: nothing logs in', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'auth-methods-'));
+    try {
+      const config = createInfisicalConfig({ secrets: { files: dir }, env: { INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: 'lone' }, logger: captureLogger() });
+      await expect(config.ready()).resolves.toEqual({});
+      await config.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses two auth options, a lone Universal Auth variable and a blank token, naming them and no value', () => {

@@ -91,10 +91,11 @@ function resolveLogin(options: Bag, env: Bag): Pick<ResolvedOptions, 'auth' | 'i
   // are checked, so a config with nothing set names the identity first, as the login is what everything else needs.
   const logsIn = list.some((source) => (source as { files?: unknown } | null)?.files === undefined);
   const kubernetesAuth = object('kubernetesAuth', options.kubernetesAuth) ?? {};
-  const auth = resolveAuth(options, env);
+  // Directories only: no login, so no auth method to check either.
+  const auth: ResolvedAuth = logsIn ? resolveAuth(options, env) : { method: 'kubernetes', scope: 'none' };
   let identityId = string('kubernetesAuth.identityId', kubernetesAuth.identityId)?.trim() || fromEnv(env, ENVIRONMENT_VARIABLES.identityId);
   if (!logsIn || auth.method !== 'kubernetes') identityId = '';
-  else if (!identityId) invalid('kubernetesAuth.identityId is missing: pass the machine identity ID or set INFISICAL_KUBERNETES_IDENTITY_ID');
+  else if (!identityId) invalid('kubernetesAuth.identityId is missing: pass the machine identity ID or set INFISICAL_KUBERNETES_IDENTITY_ID (outside a cluster: universalAuth or INFISICAL_UNIVERSAL_AUTH_CLIENT_ID and _SECRET, or accessToken or INFISICAL_TOKEN)');
   const sources = list.map((source, index) => resolveSource(source, env, index, single));
   const tokenPath =
     string('kubernetesAuth.tokenPath', kubernetesAuth.tokenPath)?.trim() ||

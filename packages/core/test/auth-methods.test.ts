@@ -7,7 +7,7 @@ import { provision, startEmulator, type Emulator, type Provisioned, type Provisi
 import { createInfisicalConfig, type InfisicalConfigOptions } from '@infisical-k8s/core';
 import { ManualClock } from '@infisical-k8s/core/testing';
 import { InfisicalClient } from 'node-infisical';
-import { captureLogger, JWT_PATTERN, routes } from './helpers.js';
+import { captureLogger, JWT_PATTERN, routes, waitFor } from './helpers.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -101,6 +101,17 @@ describe('Option: universalAuth', () => {
     expect(t.emu.counters.get(UA_LOGIN)).toBe(3);
     expect(t.config.status).toMatchObject({ refusedRenewals: 1, lastError: undefined });
   });
+
+  it('subscribes to push with the Universal Auth token and serves a change at once', async () => {
+    const t = await setup({}, (app) => ({ universalAuth: app.universalAuth!, push: true, refreshIntervalMs: 600_000 }));
+    await t.config.ready();
+    await waitFor(() => t.emu.events.connections() === 1 && t.config.status.mode === 'push', 60_000);
+    const changed = new Promise<string>((resolve) => t.config.changes$.subscribe((change) => resolve(change.reason)));
+    t.emu.setSecret({ projectId: t.app.projectId, environment: 'prod', key: 'GREETING', value: 'pushed' });
+    expect(await changed).toBe('push');
+    expect(t.config.get('GREETING')).toBe('pushed');
+    expect(t.emu.counters.get(UA_LOGIN)).toBe(1);
+  }, 120_000);
 
   it('ignores the token file: a rotation is no reason to log in again', async () => {
     const t = await setup({}, (app) => ({ universalAuth: app.universalAuth!, kubernetesAuth: undefined, tokenFileCheckIntervalMs: 1_000, env: { INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH: app.projected.path } }));

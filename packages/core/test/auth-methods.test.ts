@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { provision, startEmulator, type Emulator, type Provisioned, type ProvisionOptions } from '@infisical-k8s/emulator';
+import { provision, startEmulator, type Emulator, type Provisioned, type ProvisionOptions, type StartEmulatorOptions } from '@infisical-k8s/emulator';
 import { createInfisicalConfig, type InfisicalConfigOptions } from '@infisical-k8s/core';
 import { ManualClock } from '@infisical-k8s/core/testing';
 import { InfisicalClient } from 'node-infisical';
@@ -31,9 +31,9 @@ afterEach(async () => {
 });
 
 /** An emulator on a manual clock and an app with Universal Auth; `options(app)` are the config's own (no kubernetesAuth unless given). */
-async function setup(provisioned: ProvisionOptions, options: (app: Provisioned, emu: Emulator) => Partial<InfisicalConfigOptions>): Promise<Setup> {
+async function setup(provisioned: ProvisionOptions, options: (app: Provisioned, emu: Emulator) => Partial<InfisicalConfigOptions>, emulator: StartEmulatorOptions = {}): Promise<Setup> {
   const clock = new ManualClock();
-  const emu = await startEmulator({ clock });
+  const emu = await startEmulator({ clock, ...emulator });
   const app = await provision(emu, { secrets: { GREETING: 'hello' }, universalAuth: true, ...provisioned });
   const logger = captureLogger();
   const config = createInfisicalConfig({
@@ -68,8 +68,8 @@ describe('Option: universalAuth', () => {
    * The same schedule as Kubernetes Auth (token-lifecycle.test.ts): TTL 1 h, max TTL 24 h, jitter pinned to 0.5, so
    * renewals at k × 2280 s, a login every 84 360 s: over 30 days 31 logins and 1106 renewals.
    */
-  it('renews and logs in again like Kubernetes Auth over 30 simulated days, without Kubernetes or the token file', async () => {
-    const t = await setup({ accessTokenTTL: 3600, accessTokenMaxTTL: 86_400 }, (app) => ({ universalAuth: app.universalAuth! }));
+  it.each(['current', 'classic'] as const)('renews and logs in again like Kubernetes Auth over 30 simulated days, without Kubernetes or the token file (%s server)', async (renewalMode) => {
+    const t = await setup({ accessTokenTTL: 3600, accessTokenMaxTTL: 86_400 }, (app) => ({ universalAuth: app.universalAuth! }), { renewalMode });
     const errors: string[] = [];
     t.config.errors$.subscribe((e) => errors.push(e.code));
     expect(await t.config.ready()).toEqual({ GREETING: 'hello' });

@@ -195,6 +195,7 @@ describe('Option: accessToken', () => {
     await t.config.refresh();
     expect(t.emu.counters.get(UA_LOGIN)).toBe(logins);
     expect(t.emu.counters.get(routes.renew) ?? 0).toBe(0);
+    expect(t.config.status).toMatchObject({ logins: 0, renewals: 0 });
     // Past the token's hour: Infisical refuses it (403 TokenError), and core says whose fix it is.
     await t.clock.advance(HOUR);
     const error = await t.config.refresh().catch((e: unknown) => e);

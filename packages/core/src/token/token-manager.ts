@@ -125,7 +125,7 @@ export class TokenManager {
   }
 
   /**
-   * Logs in with the token file as it is now. Concurrent callers share one login. After a failure, further
+   * Logs in (Kubernetes Auth: with the token file as it is now). Concurrent callers share one login. After a failure, further
    * logins within the backoff window fail fast with the same error instead of hitting Infisical again, so
    * every caller (refreshes, push, the schedule) together stays under one attempt per window; `force`
    * (a new token file) skips the window.
@@ -149,7 +149,8 @@ export class TokenManager {
       // other clients loop on failed logins. Its read comes before `sentAt`, as it always did.
       let sentAt = this.#o.clock.now();
       const response = await this.#method.login(this.#client, this.#abort.signal, this.#current !== undefined, () => (sentAt = this.#o.clock.now()));
-      this.stats.logins += 1;
+      // A given token is stored, not logged in with: no request, so no login to count.
+      if (this.#method.owned) this.stats.logins += 1;
       const info = this.#method.describe(response, sentAt);
       const previous = this.#current;
       if (info.deadOnArrival) {

@@ -48,6 +48,9 @@ describe('Function: resolveOptions (through createInfisicalConfig)', () => {
       'INFISICAL_SECRET_PATH',
       'INFISICAL_CA_PATH',
       'INFISICAL_SECRETS_DIR',
+      'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID',
+      'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET',
+      'INFISICAL_TOKEN',
     ]);
   });
 

@@ -38,6 +38,11 @@ export interface ProvisionOptions {
   tokenDir?: string;
   /** The projected token's claims. */
   token?: IssueTokenOptions;
+  /**
+   * Also attach Universal Auth (same TTL, max TTL and use limit) and create a client secret: the result's
+   * `universalAuth` and the env's `INFISICAL_UNIVERSAL_AUTH_CLIENT_ID` / `_SECRET`. Default false.
+   */
+  universalAuth?: boolean;
 }
 
 /**
@@ -53,6 +58,8 @@ export interface Provisioned {
   environment: string;
   secretPath: string;
   projected: ProjectedToken;
+  /** With `universalAuth: true`: the identity's Universal Auth credentials. */
+  universalAuth?: { clientId: string; clientSecret: string };
   /** The environment variables an app needs (INFISICAL_SITE_URL, INFISICAL_KUBERNETES_IDENTITY_ID, ...). */
   env: Record<string, string>;
 }
@@ -124,6 +131,7 @@ export async function provision(emu: Emulator, options: ProvisionOptions = {}): 
     accessTokenNumUsesLimit: options.accessTokenNumUsesLimit ?? 0,
     accessTokenTrustedIps: options.accessTokenTrustedIps ?? [{ ipAddress: '0.0.0.0/0' }, { ipAddress: '::/0' }],
   });
+  const universalAuth = options.universalAuth ? await attachUniversalAuth(emu, identity.id, options) : undefined;
   const project = emu.createProject({ name: 'app' });
   emu.addIdentityToProject(project.id, identity.id, options.role ?? 'viewer');
   if (options.secrets) emu.setSecrets(project.id, environment, options.secrets, secretPath);
@@ -144,6 +152,19 @@ export async function provision(emu: Emulator, options: ProvisionOptions = {}): 
       INFISICAL_PROJECT_ID: project.id,
       INFISICAL_ENVIRONMENT: environment,
       INFISICAL_SECRET_PATH: secretPath,
+      ...(universalAuth ? { INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: universalAuth.clientId, INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: universalAuth.clientSecret } : {}),
     },
+    ...(universalAuth ? { universalAuth } : {}),
   };
+}
+
+/** Universal Auth with the Kubernetes Auth's limits, and one client secret, through the admin API. */
+async function attachUniversalAuth(emu: Emulator, identityId: string, options: ProvisionOptions): Promise<{ clientId: string; clientSecret: string }> {
+  const { identityUniversalAuth } = await call<{ identityUniversalAuth: { clientId: string } }>(emu, 'POST', `/api/v1/auth/universal-auth/identities/${identityId}`, {
+    accessTokenTTL: options.accessTokenTTL ?? 3600,
+    accessTokenMaxTTL: options.accessTokenMaxTTL ?? 86_400,
+    accessTokenNumUsesLimit: options.accessTokenNumUsesLimit ?? 0,
+  });
+  const { clientSecret } = await call<{ clientSecret: string }>(emu, 'POST', `/api/v1/auth/universal-auth/identities/${identityId}/client-secrets`, { description: 'provisioned' });
+  return { clientId: identityUniversalAuth.clientId, clientSecret };
 }

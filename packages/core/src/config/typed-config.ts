@@ -82,7 +82,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     const o = this.#o;
     return new TokenManager(
       this.#connection.client,
-      { identityId: o.identityId, tokenPath: o.tokenPath, siteUrl: o.siteUrl, clock: o.clock, logger: o.logger, random: o.random, backoff: o.backoff },
+      { auth: o.auth, identityId: o.identityId, tokenPath: o.tokenPath, siteUrl: o.siteUrl, clock: o.clock, logger: o.logger, random: o.random, backoff: o.backoff },
       {
         onToken: (kind) => {
           // A new login may carry new permissions (or follow a rotation); a renewal changes nothing server-side.
@@ -116,8 +116,8 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     for (const warning of o.warnings) o.logger.warn(warning);
     if (!o.rejectUnauthorized) o.logger.warn(INSECURE_TLS_WARNING);
     this.#refresh('initial').catch(() => undefined);
-    // Directories only: no login, so no token file to watch (it may not even be mounted).
-    if (this.#sources.callsInfisical) this.#tokenFile.start();
+    // Directories only, or another auth method: no token file to watch (it may not even be mounted).
+    if (this.#sources.callsInfisical && o.auth.method === 'kubernetes') this.#tokenFile.start();
     this.#sources.startWatching();
     this.#push?.watch(this.#sources.watchedLocations());
   }

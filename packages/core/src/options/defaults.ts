@@ -36,6 +36,11 @@ export const ENVIRONMENT_VARIABLES = {
   caPath: ['INFISICAL_CA_PATH'],
   /** With no `secrets` option: read this mounted directory ({ files }) instead of calling Infisical. */
   secretsDirectory: ['INFISICAL_SECRETS_DIR'],
+  /** With no auth option: both set means Universal Auth (before INFISICAL_TOKEN and Kubernetes Auth). */
+  universalAuthClientId: ['INFISICAL_UNIVERSAL_AUTH_CLIENT_ID'],
+  universalAuthClientSecret: ['INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET'],
+  /** With no auth option and no Universal Auth variables: a given access token (no login, no renewal). */
+  accessToken: ['INFISICAL_TOKEN'],
 } as const;
 
 /**

@@ -4,12 +4,14 @@ import type { BackoffPolicy } from '../util/backoff.js';
 import { boolean, fromEnv, invalid, invalidOption, milliseconds, object, string, wholeNumber, type Bag } from './check.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, ENVIRONMENT_VARIABLES, PROJECTED_TOKEN_PATH, SERVICE_ACCOUNT_TOKEN_PATH } from './defaults.js';
 import { resolveSiteUrl, startWarnings } from './site-url.js';
+import { resolveAuth, type ResolvedAuth } from './auth.js';
 import { resolveSource, type ResolvedAnySource } from './sources.js';
 import { resolveProcessEnv, type ResolvedProcessEnv } from './process-env.js';
 import type { InfisicalConfigOptions, InfisicalLogger } from './types.js';
 
 export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_SITE_URL, ENVIRONMENT_VARIABLES, PROJECTED_TOKEN_PATH, SERVICE_ACCOUNT_TOKEN_PATH } from './defaults.js';
 export type { ResolvedAnySource, ResolvedFileSource, ResolvedSource } from './sources.js';
+export type { AuthMethod, ResolvedAuth } from './auth.js';
 
 export interface ResolvedOptions {
   siteUrl: string;
@@ -17,7 +19,9 @@ export interface ResolvedOptions {
   maxResponseBytes: number;
   /** Unsafe but legal settings, logged once at start. */
   warnings: string[];
-  /** Empty when every source is a directory: nothing logs in then. */
+  /** The auth method and its credentials (Kubernetes Auth uses identityId and tokenPath below). */
+  auth: ResolvedAuth;
+  /** Empty when every source is a directory, or the auth method is not Kubernetes Auth. */
   identityId: string;
   tokenPath: string;
   sources: ResolvedAnySource[];
@@ -79,7 +83,7 @@ function resolveClient(value: unknown): ResolvedOptions['client'] {
 }
 
 /** The sources, and the identity that logs in for them (none when every source is a directory). */
-function resolveLogin(options: Bag, env: Bag): Pick<ResolvedOptions, 'identityId' | 'tokenPath' | 'sources'> {
+function resolveLogin(options: Bag, env: Bag): Pick<ResolvedOptions, 'auth' | 'identityId' | 'tokenPath' | 'sources'> {
   const single = !Array.isArray(options.secrets);
   // The same image serves per-pod fetching and an Operator-managed Secret: only the Deployment's env differs.
   const directory = fromEnv(env, ENVIRONMENT_VARIABLES.secretsDirectory);
@@ -90,15 +94,17 @@ function resolveLogin(options: Bag, env: Bag): Pick<ResolvedOptions, 'identityId
   // are checked, so a config with nothing set names the identity first, as the login is what everything else needs.
   const logsIn = list.some((source) => (source as { files?: unknown } | null)?.files === undefined);
   const kubernetesAuth = object('kubernetesAuth', options.kubernetesAuth) ?? {};
+  // Directories only: no login, so no auth method to check either.
+  const auth: ResolvedAuth = logsIn ? resolveAuth(options, env) : { method: 'kubernetes', scope: 'none' };
   let identityId = string('kubernetesAuth.identityId', kubernetesAuth.identityId)?.trim() || fromEnv(env, ENVIRONMENT_VARIABLES.identityId);
-  if (!logsIn) identityId = '';
-  else if (!identityId) invalid('kubernetesAuth.identityId is missing: pass the machine identity ID or set INFISICAL_KUBERNETES_IDENTITY_ID');
+  if (!logsIn || auth.method !== 'kubernetes') identityId = '';
+  else if (!identityId) invalid('kubernetesAuth.identityId is missing: pass the machine identity ID or set INFISICAL_KUBERNETES_IDENTITY_ID (outside a cluster: universalAuth or INFISICAL_UNIVERSAL_AUTH_CLIENT_ID and _SECRET, or accessToken or INFISICAL_TOKEN)');
   const sources = list.map((source, index) => resolveSource(source, env, index, single));
   const tokenPath =
     string('kubernetesAuth.tokenPath', kubernetesAuth.tokenPath)?.trim() ||
     fromEnv(env, ENVIRONMENT_VARIABLES.tokenPath) ||
     (existsSync(PROJECTED_TOKEN_PATH) || !existsSync(SERVICE_ACCOUNT_TOKEN_PATH) ? PROJECTED_TOKEN_PATH : SERVICE_ACCOUNT_TOKEN_PATH);
-  return { identityId, tokenPath, sources };
+  return { auth, identityId, tokenPath, sources };
 }
 
 function checkSchema(schema: unknown): void {

@@ -75,6 +75,30 @@ export interface InfisicalConfigOptions<S extends StandardSchemaV1 | undefined =
      */
     tokenPath?: string;
   };
+  /**
+   * Log in with Universal Auth instead: the same renewal and re-login as Kubernetes Auth, and no token file.
+   * Each field falls back to its environment variable. Set at most one of `kubernetesAuth`, `universalAuth` and
+   * `accessToken`; with none, `INFISICAL_UNIVERSAL_AUTH_CLIENT_ID` and `_SECRET` (both) come first, then
+   * `INFISICAL_TOKEN`, else Kubernetes Auth.
+   *
+   * @example
+   * createInfisicalConfig({ universalAuth: { clientId: process.env.APP_CLIENT_ID, clientSecret: process.env.APP_CLIENT_SECRET }, secrets: { projectId, environment: 'dev' } });
+   */
+  universalAuth?: {
+    /** Env `INFISICAL_UNIVERSAL_AUTH_CLIENT_ID`. */
+    clientId?: string;
+    /** Env `INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET`. Never logged, shown or serialized. */
+    clientSecret?: string;
+  };
+  /**
+   * Use this access token as it is: no login, no renewal, never revoked (it is not core's). When Infisical refuses
+   * it (expired, revoked, uses spent), calls fail with `UNAUTHORIZED` naming this option. Env `INFISICAL_TOKEN`
+   * (after the Universal Auth variables).
+   *
+   * @example
+   * createInfisicalConfig({ accessToken: process.env.CI_INFISICAL_TOKEN, secrets: { projectId, environment: 'ci' } });
+   */
+  accessToken?: string;
   /** One source, or several merged in order (later wins): Infisical folders and mounted directories alike. */
   secrets?: SecretSourceOptions | FileSourceOptions | Array<SecretSourceOptions | FileSourceOptions>;
   /** Any Standard Schema (zod, valibot, arktype). Without one, the snapshot is `Record<string, string>`. */

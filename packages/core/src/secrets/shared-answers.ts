@@ -54,11 +54,12 @@ interface Flight {
  * @example
  * new SecretSources(client, options.sources, files, { scope: answerScope(options), cache: sharedAnswers });
  */
-export function answerScope(options: Pick<ResolvedOptions, 'siteUrl' | 'identityId' | 'tokenPath' | 'maxResponseBytes' | 'rejectUnauthorized' | 'ca' | 'client' | 'shareAnswers'>): string {
+export function answerScope(options: Pick<ResolvedOptions, 'siteUrl' | 'identityId' | 'tokenPath' | 'maxResponseBytes' | 'rejectUnauthorized' | 'ca' | 'client' | 'shareAnswers'> & { auth?: { scope: string } }): string {
   // A config that does not share still keeps its answers in the one bounded cache, under a scope of its own.
   if (!options.shareAnswers) return `own:${randomUUID()}`;
   const ca = options.ca === undefined ? '' : createHash('sha256').update(options.ca).digest('hex');
-  const parts = [options.siteUrl, options.identityId, options.tokenPath, options.client.apiVersion ?? '', options.maxResponseBytes, options.rejectUnauthorized, ca];
+  // The auth method's scope: a Universal Auth client ID, or a digest of a given access token (never the credential).
+  const parts = [options.siteUrl, options.identityId, options.tokenPath, options.client.apiVersion ?? '', options.maxResponseBytes, options.rejectUnauthorized, ca, options.auth?.scope ?? ''];
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 

@@ -8,7 +8,9 @@ import { RetryTimer } from '../util/retry-timer.js';
 import { describeAccessToken, type AccessTokenInfo } from './access-token.js';
 import { deadOnArrivalError, staleTokenError, warnSkewOnce, type Lineage } from './lineage.js';
 import { Revocations } from './revocations.js';
-import { readServiceAccountToken, type TokenClaims } from './token-file.js';
+import type { TokenClaims } from './token-file.js';
+import { loginMethod, type LoginMethod } from './login-method.js';
+import type { ResolvedAuth } from '../options/auth.js';
 import { planNext } from './schedule.js';
 
 export interface TokenManagerOptions {
@@ -19,6 +21,8 @@ export interface TokenManagerOptions {
   logger: InfisicalLogger;
   random: () => number;
   backoff: BackoffPolicy;
+  /** The auth method; default Kubernetes Auth with identityId and tokenPath. */
+  auth?: ResolvedAuth;
   /** Reads the token file's bytes; tests pass a read that never ends. Default: the checked, bounded read. */
   readTokenFile?: (path: string) => Promise<Buffer>;
 }
@@ -50,7 +54,7 @@ export class TokenManager {
   readonly #events: TokenEvents;
   #current: Lineage | undefined;
   readonly #revocations: Revocations;
-  #claims: TokenClaims | undefined;
+  readonly #method: LoginMethod;
   /** Bumped at every login: a 401 on a call made with an older token must not throw away a newer one. */
   #generation = 0;
   #uses = 0;
@@ -76,6 +80,7 @@ export class TokenManager {
     this.#client = client;
     this.#o = options;
     this.#events = events;
+    this.#method = loginMethod(options);
     this.#noteArrival = warnSkewOnce(options.logger);
     this.#next = new RetryTimer(options);
     this.#loginBackoff = new RetryTimer(options);
@@ -84,7 +89,7 @@ export class TokenManager {
 
   /** The service account's namespace, name and audiences from the last token read: for error hints. */
   get claims(): TokenClaims | undefined {
-    return this.#claims;
+    return this.#method.claims;
   }
 
   get expiresAt(): number | undefined {
@@ -120,7 +125,7 @@ export class TokenManager {
   }
 
   /**
-   * Logs in with the token file as it is now. Concurrent callers share one login. After a failure, further
+   * Logs in (Kubernetes Auth: with the token file as it is now). Concurrent callers share one login. After a failure, further
    * logins within the backoff window fail fast with the same error instead of hitting Infisical again, so
    * every caller (refreshes, push, the schedule) together stays under one attempt per window; `force`
    * (a new token file) skips the window.
@@ -139,19 +144,14 @@ export class TokenManager {
   }
 
   async #doLogin(): Promise<void> {
-    let claims: TokenClaims | undefined;
     try {
-      // Fresh read every time: the kubelet rotates the file, and a remembered JWT is how other clients loop on failed logins.
-      const { jwt, claims: read } = await readServiceAccountToken(this.#o.tokenPath, {
-        signal: this.#abort.signal,
-        ...(this.#o.readTokenFile ? { read: this.#o.readTokenFile } : {}),
-      });
-      claims = read;
-      this.#claims = read;
-      const sentAt = this.#o.clock.now();
-      const response = await this.#client.login({ kubernetesAuth: { identityId: this.#o.identityId, jwt } });
-      this.stats.logins += 1;
-      const info = describeAccessToken(response.accessToken, response, sentAt);
+      // Kubernetes Auth reads the token file afresh every time: the kubelet rotates it, and a remembered JWT is how
+      // other clients loop on failed logins. Its read comes before `sentAt`, as it always did.
+      let sentAt = this.#o.clock.now();
+      const response = await this.#method.login(this.#client, this.#abort.signal, this.#current !== undefined, () => (sentAt = this.#o.clock.now()));
+      // A given token is stored, not logged in with: no request, so no login to count.
+      if (this.#method.owned) this.stats.logins += 1;
+      const info = this.#method.describe(response, sentAt);
       const previous = this.#current;
       if (info.deadOnArrival) {
         // The client stored the useless answer: put back the token that may still work.
@@ -173,8 +173,7 @@ export class TokenManager {
       this.#schedule();
       this.#events.onToken('login');
     } catch (error) {
-      const { namespace, serviceAccount, audiences } = claims ?? ({} as Partial<TokenClaims>);
-      const typed = toInfisicalK8sError(error, { phase: 'login', namespace, serviceAccount, audiences, siteUrl: this.#o.siteUrl });
+      const typed = this.#method.failure(error);
       this.#loginFailed(typed);
       throw typed;
     }
@@ -287,6 +286,6 @@ export class TokenManager {
     this.stop();
     await Promise.allSettled([this.#login, this.#renew, ...this.#busy]);
     // Only tokens this manager obtained: never one the client picked up from elsewhere.
-    if (revoke) await this.#revocations.revokeOnClose(this.#current);
+    if (revoke && this.#method.owned) await this.#revocations.revokeOnClose(this.#current);
   }
 }

@@ -112,11 +112,24 @@ export const normalizePath = (path: string | null | undefined): string => {
   return withSlash.length > 1 ? withSlash.replace(/\/+$/, '') : withSlash;
 };
 
+/** Universal Auth of one identity, by client ID: its client secrets and the limits of the tokens a login issues. */
+export interface UniversalAuthRecord {
+  identityId: string;
+  /** The seeded administrator's secret. */
+  clientSecret?: string;
+  /** Secrets created through `POST .../client-secrets`. */
+  clientSecrets?: string[];
+  /** Seconds; absent = the server default (30 days). */
+  accessTokenTTL?: number;
+  accessTokenMaxTTL?: number;
+  accessTokenNumUsesLimit?: number;
+}
+
 /** Everything the emulated Infisical knows, in memory. */
 export class InfisicalState {
   readonly organizationId = randomUUID();
   readonly identities = new Map<string, IdentityRecord>();
-  readonly universalAuth = new Map<string, { identityId: string; clientSecret: string }>();
+  readonly universalAuth = new Map<string, UniversalAuthRecord>();
   readonly kubernetesAuth = new Map<string, KubernetesAuthRecord>();
   readonly tokens = new Map<string, AccessTokenRecord>();
   readonly projects = new Map<string, ProjectRecord>();

@@ -3,6 +3,7 @@ import type { InfisicalContext } from '../context.js';
 import { registerIdentityRoutes } from './identities.js';
 import { registerKubernetesAuthRoutes } from './kubernetes-auth.js';
 import { registerProjectRoutes } from './projects.js';
+import { registerUniversalAuthRoutes } from './universal-auth.js';
 
 export { createProject, projectView } from './project-records.js';
 
@@ -11,4 +12,5 @@ export function registerAdminRoutes(router: Router, ctx: InfisicalContext): void
   registerIdentityRoutes(router, ctx);
   registerKubernetesAuthRoutes(router, ctx);
   registerProjectRoutes(router, ctx);
+  registerUniversalAuthRoutes(router, ctx);
 }

@@ -79,10 +79,12 @@ async function universalLogin(ctx: InfisicalContext, req: RouteRequest) {
   const clientSecret = check.string('clientSecret', { required: true });
   check.done();
   const entry = ctx.state.universalAuth.get(clientId!);
-  if (!entry || entry.clientSecret !== clientSecret) fail(401, 'Invalid credentials', 'UnauthorizedError');
+  const known = entry ? [entry.clientSecret, ...(entry.clientSecrets ?? [])] : [];
+  if (!entry || !known.includes(clientSecret!)) fail(401, 'Invalid credentials', 'UnauthorizedError');
   const identity = ctx.state.identities.get(entry.identityId);
   if (!identity) fail(401, 'Identity not found', 'UnauthorizedError');
-  return { status: 200, body: await ctx.tokens.issue(identity, 'universal-auth', { ttl: 2_592_000, maxTtl: 2_592_000, numUsesLimit: 0 }) };
+  const limits = { ttl: entry.accessTokenTTL ?? 2_592_000, maxTtl: entry.accessTokenMaxTTL ?? 2_592_000, numUsesLimit: entry.accessTokenNumUsesLimit ?? 0 };
+  return { status: 200, body: await ctx.tokens.issue(identity, 'universal-auth', limits) };
 }
 
 type Verified = Awaited<ReturnType<AccessTokens['verify']>>;

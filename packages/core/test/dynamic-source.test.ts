@@ -113,9 +113,25 @@ describe('Source: dynamic (leased credentials)', () => {
     // Renewed at two thirds of each life: about once an hour.
     expect(h.emu.counters.get(LEASES.renew)).toBeGreaterThanOrEqual(3 * 24 * 0.6);
     expect(h.emu.dynamicSecrets.liveLeases('orders-db')).toBe(1);
+    // Never a refused renewal or a failed step: replacement came before the max TTL could refuse one.
+    expect(h.logger.lines.filter((line) => line.startsWith('warn') || line.startsWith('error'))).toEqual([]);
     await h.config.close();
     expect(h.emu.dynamicSecrets.liveLeases('orders-db')).toBe(0);
   }, 120_000);
+
+  it('renews at two thirds of the remaining life, from the lease end the server extended', async () => {
+    const h = await setUp({ defaultTtl: '1h', maxTtl: '12h' });
+    await h.config.ready();
+    await h.clock.advance(39 * MINUTE);
+    expect(h.emu.counters.get(LEASES.renew)).toBe(0);
+    await h.clock.advance(MINUTE);
+    expect(h.emu.counters.get(LEASES.renew)).toBe(1);
+    // Renewed at 40 min to end at 2 h: the next renewal is at 40 + 80 × 2/3 ≈ 93 min.
+    await h.clock.advance(53 * MINUTE);
+    expect(h.emu.counters.get(LEASES.renew)).toBe(1);
+    await h.clock.advance(MINUTE);
+    expect(h.emu.counters.get(LEASES.renew)).toBe(2);
+  }, 60_000);
 
   it('a dynamic secret without a max TTL is renewed for ever, never replaced', async () => {
     const h = await setUp({ defaultTtl: '1h', maxTtl: undefined });

@@ -3,6 +3,7 @@
  * the emulator. The emulator's `dynamicSecrets.accepts` plays the database: it accepts a pair only while its lease lives.
  */
 import { rm } from 'node:fs/promises';
+import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startEmulator, provision, type Emulator, type Provisioned } from '@infisical-k8s/emulator';
@@ -152,8 +153,12 @@ describe('Source: dynamic (leased credentials)', () => {
     expect(h.config.get('DB_USER')).toBe(first);
     expect(servedIsLive(h)).toBe(true);
     expect(h.logger.lines.some((line) => line.includes('the lease renewal failed'))).toBe(true);
+    const firstPass = h.config.get('DB_PASS');
     await h.clock.advance(5 * MINUTE);
     expect(h.config.get('DB_USER')).not.toBe(first);
+    // Neither credential appears in a log line, the status, inspect or JSON of the config.
+    const printed = [...h.logger.lines, JSON.stringify(h.config), inspect(h.config), JSON.stringify(h.config.status)].join('\n');
+    for (const value of [first, firstPass, h.config.get('DB_USER'), h.config.get('DB_PASS')]) expect(printed).not.toContain(value);
     expect(servedIsLive(h)).toBe(true);
     expect(h.emu.dynamicSecrets.liveLeases('orders-db')).toBe(1);
   }, 60_000);
@@ -162,12 +167,17 @@ describe('Source: dynamic (leased credentials)', () => {
     const h = await setUp({ defaultTtl: '1h', maxTtl: '12h' });
     await h.config.ready();
     const errors: string[] = [];
-    h.config.errors$.subscribe((e) => errors.push(e.code));
+    const messages: string[] = [];
+    h.config.errors$.subscribe((e) => {
+      errors.push(e.code);
+      messages.push(`${e.message} ${e.hint ?? ''} ${inspect(e)}`);
+    });
     h.emu.faults.inject({ route: LEASES.renew, status: 503 });
     const createFault = h.emu.faults.inject({ route: LEASES.create, status: 503 });
     await h.clock.advance(HOUR + MINUTE);
     expect(errors.length).toBeGreaterThan(0);
     expect(h.config.status.lastError?.code).toBe(errors[0]);
+    expect(messages.join('\n')).not.toContain(h.config.get('DB_PASS'));
     h.emu.faults.clear(createFault);
     await h.clock.advance(10 * MINUTE);
     expect(servedIsLive(h)).toBe(true);

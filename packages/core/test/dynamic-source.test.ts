@@ -183,6 +183,15 @@ describe('Source: dynamic (leased credentials)', () => {
     expect(servedIsLive(h)).toBe(true);
   }, 60_000);
 
+  it('an unknown dynamic secret rejects ready() with a typed error', async () => {
+    const h = await setUp({}, { dynamic: 'no-such-db' });
+    const error = await h.config.ready().catch((e: unknown) => e);
+    expect(isInfisicalK8sError(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'PROJECT_NOT_FOUND', status: 404 });
+    expect((error as Error).message).toContain('no dynamic secret no-such-db');
+    expect((error as { hint: string }).hint).toContain('secrets.projectSlug');
+  }, 60_000);
+
   it('bad options are OPTIONS_INVALID naming the option, never its value', () => {
     const base = { siteUrl: 'http://127.0.0.1:1', kubernetesAuth: { identityId: 'id', tokenPath: '/nonexistent' } };
     const cases: Array<[Record<string, unknown>, string]> = [

@@ -87,7 +87,9 @@ export class DynamicSource {
   }
 
   async #first(): Promise<Lease> {
-    const lease = await this.#mint();
+    const lease = await this.#mint().catch((error: unknown) => {
+      throw this.#notFound(error) ?? error;
+    });
     if (this.#closed) {
       await this.#revoke(lease);
       throw new InfisicalK8sError('CLOSED', 'The Infisical config was closed while a lease was being created.');
@@ -97,6 +99,17 @@ export class DynamicSource {
       this.#schedule(lease);
     }
     return this.#current;
+  }
+
+  /** A 404 to a lease creation: no such project slug, folder or dynamic secret (the server says which). */
+  #notFound(error: unknown): InfisicalK8sError | undefined {
+    if (!(error instanceof InfisicalApiError) || error.status !== 404) return undefined;
+    const { name, projectSlug, environment, secretPath } = this.#source;
+    return new InfisicalK8sError('PROJECT_NOT_FOUND', `Infisical has no dynamic secret ${name} in environment '${environment}', path '${secretPath}' of the project with slug '${projectSlug}' (${error.serverMessage}).`, {
+      status: 404,
+      cause: error,
+      hint: 'Check secrets.dynamic, secrets.projectSlug (the slug, not the id), secrets.environment and secrets.secretPath against the dynamic secret in Infisical.',
+    });
   }
 
   /** One creation in flight, shared by every caller. */

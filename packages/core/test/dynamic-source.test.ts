@@ -42,13 +42,13 @@ afterEach(async () => {
 });
 
 /** An app whose config merges a folder and a leased database user (`orders-db`: TTL 1 h, max TTL 6 h by default). */
-async function setUp(secret: { defaultTtl?: string; maxTtl?: string } = {}, source: Partial<DynamicSourceOptions> = {}): Promise<Setup> {
+async function setUp(secret: { defaultTtl?: string; maxTtl?: string } = {}, source: Partial<DynamicSourceOptions> = {}, role = 'member'): Promise<Setup> {
   const clock = new ManualClock();
   const emu = await startEmulator({ clock });
   const app = await provision(emu, { secrets: { GREETING: 'hello' }, token: { expirationSeconds: 40 * 24 * 3600 } });
   const db = emu.createProject({ name: 'orders' });
   // Renewing and revoking are edits of the folder's secrets: a viewer may create leases only.
-  emu.addIdentityToProject(db.id, app.identityId, 'member');
+  emu.addIdentityToProject(db.id, app.identityId, role);
   emu.createDynamicSecret({ projectId: db.id, environment: 'prod', secretPath: '/db', name: 'orders-db', defaultTtl: secret.defaultTtl ?? '1h', ...('maxTtl' in secret ? (secret.maxTtl ? { maxTtl: secret.maxTtl } : {}) : { maxTtl: '6h' }) });
   const logger = captureLogger();
   const config = createInfisicalConfig({
@@ -132,6 +132,22 @@ describe('Source: dynamic (leased credentials)', () => {
     expect(h.emu.counters.get(LEASES.renew)).toBe(1);
     await h.clock.advance(MINUTE);
     expect(h.emu.counters.get(LEASES.renew)).toBe(2);
+  }, 60_000);
+
+  it('a viewer may not renew (403): each lease is replaced instead, and the served credential always works', async () => {
+    const h = await setUp({ defaultTtl: '1h', maxTtl: '12h' }, {}, 'viewer');
+    await h.config.ready();
+    // Replaced before the old lease ended: the credential it replaced still worked when the new one was announced.
+    const oldStillLive: boolean[] = [];
+    h.config.changes$.subscribe(({ previous }) => oldStillLive.push(h.emu.dynamicSecrets.accepts(previous!.DB_USER, previous!.DB_PASS)));
+    for (let t = 0; t < 12 * HOUR; t += 5 * MINUTE) {
+      await h.clock.advance(5 * MINUTE);
+      expect(servedIsLive(h)).toBe(true);
+    }
+    expect(h.emu.counters.get(LEASES.create)).toBeGreaterThanOrEqual(12);
+    expect(oldStillLive.length).toBeGreaterThanOrEqual(11);
+    expect(oldStillLive.every(Boolean)).toBe(true);
+    expect(h.logger.lines.some((line) => line.includes('the lease renewal failed (PERMISSION_DENIED)'))).toBe(true);
   }, 60_000);
 
   it('a dynamic secret without a max TTL is renewed for ever, never replaced', async () => {

@@ -187,7 +187,8 @@ export class DynamicSource {
   /** Keeps serving the lease until its end, retrying at a third of what is left; at the end the source must refetch. */
   #failed(lease: Lease, error: unknown, replacing: boolean): void {
     if (this.#closed || lease !== this.#current) return;
-    if (!replacing && error instanceof InfisicalApiError && error.status === 400) lease.renewRefused = true;
+    // Past the max TTL (400), or a role that may create leases but not edit them (403): replace rather than renew.
+    if (!replacing && error instanceof InfisicalApiError && (error.status === 400 || error.status === 403)) lease.renewRefused = true;
     const typed = toInfisicalK8sError(error, { phase: 'fetch' });
     const left = lease.expireAtMs - this.#hooks.clock.now();
     this.#hooks.logger.warn(

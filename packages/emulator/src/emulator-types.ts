@@ -4,6 +4,7 @@ import type { ProjectedToken } from './kubernetes/projected-token.js';
 import type { FaultSpec } from './http/faults.js';
 import type { RateLimitPreset, RateLimitSettings } from './http/rate-limit.js';
 import type { SetSecretOptions } from './infisical/routes/secret-writer.js';
+import type { CreateDynamicSecretOptions, DynamicSecretsHandle } from './infisical/dynamic-secrets-admin.js';
 
 /**
  * The Infisical server the emulator plays: `current` (today's) or `2024` (one from October 2024).
@@ -146,6 +147,16 @@ export interface Emulator {
    * expect(emu.accessTokens.live(app.identityId)).toBeLessThanOrEqual(1); // no token left behind by rotations
    */
   accessTokens: { live(identityId?: string): number };
+  /**
+   * Creates a dynamic secret whose provider mints a username/password pair per lease (`data.DB_USERNAME`,
+   * `data.DB_PASSWORD`); leases live on the emulator clock. Throws `EmulatorError` `UNKNOWN_PROJECT` or `INVALID_OPTIONS`.
+   *
+   * @example
+   * emu.createDynamicSecret({ projectId: project.id, environment: 'prod', name: 'orders-db', defaultTtl: '1h', maxTtl: '24h' });
+   */
+  createDynamicSecret(options: CreateDynamicSecretOptions): { id: string; name: string };
+  /** Live leases and the credentials a database would accept now. */
+  dynamicSecrets: DynamicSecretsHandle;
   /** Closes both servers and every stream; idempotent. */
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ import type { SharedInfisical } from './infisical/app.js';
 import { Generations, checkGeneration } from './infisical/generations.js';
 import { seedAdmin, startInfisical } from './infisical/start.js';
 import { createProject } from './infisical/routes/project-records.js';
+import { dynamicSecretsAdmin } from './infisical/dynamic-secrets-admin.js';
 import type { Emulator, StartEmulatorOptions } from './emulator-types.js';
 
 export type { Emulator, ServerGeneration, StartEmulatorOptions } from './emulator-types.js';
@@ -136,6 +137,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     counters: { get: (route) => counters.get(route), all: () => counters.all(), reset: () => counters.reset() },
     events: { connections: () => shared.events.connections() },
     accessTokens: { live: (identityId) => tokens.live(identityId) },
+    ...dynamicSecretsAdmin(state, clock),
     close: closer(projected, shared.events, [infisical, cluster.api]),
   };
 }

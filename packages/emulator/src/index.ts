@@ -7,3 +7,4 @@ export { RATE_LIMIT_PRESETS, type RateLimitPreset, type RateLimitSettings } from
 export type { SetSecretOptions } from './infisical/routes/secret-writer.js';
 export { provision, type ProvisionOptions, type Provisioned } from './provision.js';
 export { EmulatorError, type EmulatorErrorCode } from './errors.js';
+export type { CreateDynamicSecretOptions, DynamicSecretsHandle } from './infisical/dynamic-secrets-admin.js';

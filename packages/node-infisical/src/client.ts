@@ -8,6 +8,7 @@ import { SecretsApi, type SecretsLogger } from './api/secrets.js';
 import type { SecretsApiVersion } from './api/secrets-types.js';
 import { ProjectsApi } from './api/projects.js';
 import { EventsApi } from './api/events.js';
+import { DynamicSecretLeasesApi } from './api/dynamic-secrets.js';
 import { InfisicalValidationError } from './errors/errors.js';
 
 /**
@@ -77,6 +78,8 @@ export class InfisicalClient {
   readonly projects: ProjectsApi;
   /** Push notifications of secret changes (SSE). */
   readonly events: EventsApi;
+  /** Leases of dynamic secrets (`dynamicSecrets.leases`): create, renew, revoke, get. */
+  readonly dynamicSecrets: { readonly leases: DynamicSecretLeasesApi };
 
   constructor(options: InfisicalClientOptions = {}) {
     if (options === null || typeof options !== 'object') throw new InfisicalValidationError('options', 'pass an options object, e.g. { baseUrl }');
@@ -99,6 +102,7 @@ export class InfisicalClient {
     this.secrets = new SecretsApi(this.#transport, { apiVersion, logger });
     this.projects = new ProjectsApi(this.#transport);
     this.events = new EventsApi(this.#transport);
+    this.dynamicSecrets = Object.freeze({ leases: new DynamicSecretLeasesApi(this.#transport) });
   }
 
   /**

@@ -26,6 +26,14 @@ export type {
 } from './api/secrets-types.js';
 export type { SecretsApi, SecretsLogger } from './api/secrets.js';
 export type { Project, CreateProjectOptions, IdentityMembership, ProjectsApi } from './api/projects.js';
+export type {
+  DynamicSecretLease,
+  DynamicSecretScope,
+  LeaseTtl,
+  CreateLeaseOptions,
+  CreatedLease,
+  DynamicSecretLeasesApi,
+} from './api/dynamic-secrets.js';
 export type { ProjectEvent, EventRegistration, SecretEventName, SubscribeOptions, EventsApi } from './api/events.js';
 export {
   InfisicalError,

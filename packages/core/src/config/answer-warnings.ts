@@ -18,6 +18,7 @@ export class AnswerWarnings {
 
   note(fetched: FetchedSource[]): void {
     for (const { source, result } of fetched) {
+      if (source.kind === 'dynamic') continue;
       if (source.kind === 'files') {
         if (!this.#loadedSources.has(source.key) && result.count === 0) {
           this.#logger.warn(`no secrets in the directory ${source.directory}: check that the Secret is mounted there and holds keys (secrets.files).`);

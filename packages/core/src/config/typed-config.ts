@@ -69,7 +69,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     this.#connection = new Connection(options, (headers) => this.#scheduler.noteAnswer(headers));
     this.#tokens = this.#tokenManager();
     // A changed directory is refetched at once (the check compared it with what is served, so this is a real change).
-    this.#sources = new SecretSources(this.#connection.client, options.sources, { clock: options.clock, logger: options.logger, onChange: () => this.#trigger('files') }, { scope: answerScope(options), cache: sharedAnswers });
+    this.#sources = new SecretSources(this.#connection.client, options.sources, { clock: options.clock, logger: options.logger, onChange: () => this.#trigger('files'), onLeaseChange: () => this.#trigger('lease') }, { scope: answerScope(options), cache: sharedAnswers });
     this.#push = options.push && this.#sources.callsInfisical ? this.#pushSubscription() : undefined;
     this.#tokenFile = new TokenFileWatcher({ path: options.tokenPath, clock: options.clock, intervalMs: options.tokenFileCheckIntervalMs, onChange: () => this.#onTokenFileChange() });
     this.#waiters = new ReadyWaiters<T>(options.clock, options.readyTimeoutMs, options.initialRetries, () => this.#errors.lastError);
@@ -229,6 +229,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     this.#env?.apply(raw, value);
     this.#snapshot$.next(value);
     this.#changes$.next({ snapshot: value, previous, changedKeys: changed, at: o.clock.now(), reason });
+    this.#sources.served();
     return value;
   }
 
@@ -275,6 +276,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     this.#waiters.close(new InfisicalK8sError('CLOSED', 'The Infisical config was closed before secrets loaded.'));
     await this.#connection.endRequests();
     await this.#inFlight?.catch(() => undefined);
+    await this.#connection.revoking(true, () => this.#sources.revokeLeases());
     await this.#connection.revoking(this.#o.revokeOnClose, () => this.#tokens.close(this.#o.revokeOnClose));
     await this.#connection.close();
     this.#snapshot$.complete();

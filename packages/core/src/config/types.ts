@@ -16,12 +16,12 @@ export type ConfigOutput<S> = S extends StandardSchemaV1 ? StandardSchemaV1.Infe
  * Why a refresh ran: `initial` (start-up), `interval` (polling), `token` (a new login), `token-file` (the kubelet
  * rotated the service-account token), `push` (a change event), `manual` (`refresh()`), `reconnect` (the event
  * stream came back; events are not replayed), `retry` (backoff after a failure), `files` (a
- * mounted secrets directory changed).
+ * mounted secrets directory changed), `lease` (a dynamic secret's lease was replaced or ended).
  *
  * @example
  * config.changes$.subscribe(({ reason }) => reason === 'push' && console.log('pushed change'));
  */
-export type RefreshReason = 'initial' | 'interval' | 'token' | 'token-file' | 'push' | 'manual' | 'reconnect' | 'retry' | 'files';
+export type RefreshReason = 'initial' | 'interval' | 'token' | 'token-file' | 'push' | 'manual' | 'reconnect' | 'retry' | 'files' | 'lease';
 
 /**
  * A new snapshot, published only when a raw value really changed.

@@ -12,6 +12,7 @@ import type { InfisicalConfigOptions, InfisicalLogger } from './types.js';
 export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_SITE_URL, ENVIRONMENT_VARIABLES, PROJECTED_TOKEN_PATH, SERVICE_ACCOUNT_TOKEN_PATH } from './defaults.js';
 export type { ResolvedAnySource, ResolvedFileSource, ResolvedSource } from './sources.js';
 export type { AuthMethod, ResolvedAuth } from './auth.js';
+export type { ResolvedDynamicSource } from './dynamic-source.js';
 
 export interface ResolvedOptions {
   siteUrl: string;

@@ -1,5 +1,6 @@
 import { ENVIRONMENT_VARIABLES } from './defaults.js';
 import { boolean, fromEnv, invalid, milliseconds, object, string, type Bag } from './check.js';
+import { resolveDynamicSource, type ResolvedDynamicSource } from './dynamic-source.js';
 
 /** What Infisical accepts as a folder name. */
 const FOLDER_NAME = /^[A-Za-z0-9_-]+$/;
@@ -25,7 +26,7 @@ export interface ResolvedFileSource {
 }
 
 /** A source of either kind, in the order the options list them. */
-export type ResolvedAnySource = ResolvedSource | ResolvedFileSource;
+export type ResolvedAnySource = ResolvedSource | ResolvedFileSource | ResolvedDynamicSource;
 
 function resolveFileSource(source: Bag, at: string): ResolvedFileSource {
   const directory = string(`${at}.files`, source.files, 'the mounted directory, e.g. /etc/app-secrets')!.trim();
@@ -46,6 +47,7 @@ export function resolveSource(input: unknown, env: Bag, index: number, single: b
   const at = single ? 'secrets' : `secrets[${index}]`;
   const source = object(at, input) ?? {};
   if (source.files !== undefined) return resolveFileSource(source, at);
+  if (source.dynamic !== undefined) return resolveDynamicSource(source, at);
   if (source.checkIntervalMs !== undefined) invalid(`${at}.checkIntervalMs applies to directory sources ({ files }) only`);
   const projectId = string(`${at}.projectId`, source.projectId) ?? (single ? fromEnv(env, ENVIRONMENT_VARIABLES.projectId) : undefined);
   const environment = string(`${at}.environment`, source.environment) ?? (single ? fromEnv(env, ENVIRONMENT_VARIABLES.environment) : undefined);

@@ -43,6 +43,35 @@ export interface FileSourceOptions {
 }
 
 /**
+ * Leased credentials as config: a dynamic secret (a database user, cloud keys) whose lease core creates at the first
+ * load, renews at about two thirds of its life, replaces with a new lease before its max TTL (revoking the old one
+ * once the new credentials are served) and revokes on `close()`. The lease's fields arrive as snapshot keys,
+ * validated by the schema, and a replacement is announced on `changes$`. The identity needs read, edit and delete
+ * on the folder's secrets (a project `member`): renewing and revoking are edits.
+ *
+ * @example
+ * createInfisicalConfig({
+ *   kubernetesAuth,
+ *   secrets: [{ projectId, environment: 'prod' }, { dynamic: 'orders-db', projectSlug: 'payments', environment: 'prod', fields: { DB_USERNAME: 'DB_USER', DB_PASSWORD: 'DB_PASS' } }],
+ *   schema,
+ * });
+ */
+export interface DynamicSourceOptions {
+  /** The dynamic secret's name in Infisical. */
+  dynamic: string;
+  /** The project's slug: the lease routes take a slug, not an id. */
+  projectSlug: string;
+  /** Environment slug. */
+  environment: string;
+  /** Folder of the dynamic secret, default `/`. */
+  secretPath?: string;
+  /** Each lease's and renewal's TTL: seconds (60 to 86 400) or `"30m"`, `"1h"`. Default: the dynamic secret's default TTL. */
+  ttl?: number | string;
+  /** Lease field to snapshot key, e.g. `{ DB_USERNAME: 'DB_USER' }`; only the mapped fields are kept. Default: every field under its own name. */
+  fields?: Record<string, string>;
+}
+
+/**
  * A logger core writes through: pino, the Nest Logger, console, or anything with these methods. Lines hold
  * codes and messages, never values or tokens.
  *
@@ -100,7 +129,7 @@ export interface InfisicalConfigOptions<S extends StandardSchemaV1 | undefined =
    */
   accessToken?: string;
   /** One source, or several merged in order (later wins): Infisical folders and mounted directories alike. */
-  secrets?: SecretSourceOptions | FileSourceOptions | Array<SecretSourceOptions | FileSourceOptions>;
+  secrets?: SecretSourceOptions | FileSourceOptions | DynamicSourceOptions | Array<SecretSourceOptions | FileSourceOptions | DynamicSourceOptions>;
   /** Any Standard Schema (zod, valibot, arktype). Without one, the snapshot is `Record<string, string>`. */
   schema?: S;
   tls?: {

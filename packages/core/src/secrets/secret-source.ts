@@ -1,8 +1,10 @@
 import type { InfisicalClient, ListSecretsOptions, Secret } from 'node-infisical';
 import { InfisicalK8sError } from '../errors/error.js';
+import { toInfisicalK8sError } from '../errors/map.js';
 import type { ResolvedAnySource, ResolvedSource } from '../options/resolve.js';
 import type { WatchedLocation } from './push.js';
 import { FileSource, type FileWatchOptions } from './file-source.js';
+import { DynamicSource } from './dynamic-source.js';
 import { systemClock } from '../clock/clock.js';
 import { SharedAnswers, type AnswerReader, type ReuseWindow } from './shared-answers.js';
 
@@ -74,6 +76,7 @@ export class SecretSources {
   readonly #client: InfisicalClient;
   readonly #sources: ResolvedAnySource[];
   readonly #files: Map<string, FileSource>;
+  readonly #leases: Map<string, DynamicSource>;
   readonly #inFlight = new Map<string, Promise<SourceResult>>();
   readonly #answers: SharedAnswers;
   readonly #scope: string;
@@ -84,12 +87,14 @@ export class SecretSources {
   constructor(
     client: InfisicalClient,
     sources: ResolvedAnySource[],
-    files: FileWatchOptions = { clock: systemClock, logger: { warn: () => undefined, error: () => undefined }, onChange: () => undefined },
+    files: FileWatchOptions & { onLeaseChange?: () => void } = { clock: systemClock, logger: { warn: () => undefined, error: () => undefined }, onChange: () => undefined },
     sharing: AnswerSharing = { scope: '', cache: new SharedAnswers(256) },
   ) {
     this.#client = client;
     this.#sources = sources;
     this.#files = new Map(sources.flatMap((source) => (source.kind === 'files' ? [[source.key, new FileSource(source, files)] as const] : [])));
+    const leaseHooks = { clock: files.clock, logger: files.logger, onChange: files.onLeaseChange ?? (() => undefined) };
+    this.#leases = new Map(sources.flatMap((source) => (source.kind === 'dynamic' ? [[source.key, new DynamicSource(client, source, leaseHooks)] as const] : [])));
     this.#answers = sharing.cache;
     this.#scope = sharing.scope;
     this.#reader = { closed: false, clock: files.clock };
@@ -97,7 +102,7 @@ export class SecretSources {
   }
 
   #infisicalSources(): ResolvedSource[] {
-    return this.#sources.filter((source): source is ResolvedSource => source.kind !== 'files');
+    return this.#sources.filter((source): source is ResolvedSource => source.kind !== 'files' && source.kind !== 'dynamic');
   }
 
   #keyOf(source: ResolvedSource): string {
@@ -121,11 +126,21 @@ export class SecretSources {
     for (const source of this.#infisicalSources()) this.#answers.release(this.#keyOf(source));
   }
 
+  /** Revokes every lease of the dynamic sources (close() calls it while requests may still go out). */
+  async revokeLeases(): Promise<void> {
+    await Promise.all([...this.#leases.values()].map((lease) => lease.close()));
+  }
+
+  /** A snapshot was published: a dynamic source whose replacement lease it carries revokes the old lease. */
+  served(): void {
+    for (const lease of this.#leases.values()) lease.served();
+  }
+
   /** The Infisical sources, and every folder their last answers imported. */
   watchedLocations(): WatchedLocation[] {
     const locations: WatchedLocation[] = [];
     for (const source of this.#sources) {
-      if (source.kind === 'files') continue;
+      if (source.kind === 'files' || source.kind === 'dynamic') continue;
       locations.push({ projectId: source.projectId, environment: source.environment, secretPath: source.secretPath, recursive: source.recursive });
       for (const imported of this.#seen.get(source.key)?.imports ?? []) {
         locations.push({ projectId: source.projectId, environment: imported.environment, secretPath: imported.secretPath, recursive: false });
@@ -137,9 +152,11 @@ export class SecretSources {
   #fetch(source: ResolvedAnySource, withToken: WithToken, onError: (error: unknown, source: ResolvedSource) => unknown, reuse: ReuseWindow | undefined): Promise<SourceResult> {
     let pending = this.#inFlight.get(source.key);
     if (!pending) {
-      pending = (source.kind === 'files' ? this.#files.get(source.key)!.read() : this.#read(source, withToken, reuse))
+      const read = source.kind === 'files' ? this.#files.get(source.key)!.read() : source.kind === 'dynamic' ? this.#leases.get(source.key)!.read(withToken) : this.#read(source, withToken, reuse);
+      pending = read
         .catch((error: unknown) => {
-          // A directory's errors are already typed, and name the directory rather than a project.
+          // A directory's errors are already typed, and name the directory rather than a project; a lease's name its secret.
+          if (source.kind === 'dynamic') throw toInfisicalK8sError(error, { phase: 'fetch' });
           throw source.kind === 'files' ? error : onError(error, source);
         })
         .finally(() => this.#inFlight.delete(source.key));

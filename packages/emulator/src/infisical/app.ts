@@ -10,6 +10,7 @@ import type { SecretEvents } from './secret-events.js';
 import type { InfisicalState } from './state.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerEventRoutes } from './routes/events.js';
+import { registerDynamicSecretRoutes } from './routes/dynamic-secrets.js';
 import { registerFolderRoutes } from './routes/folders.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerSecretRoutes } from './routes/secrets.js';
@@ -88,6 +89,7 @@ export function createInfisicalApp(generation: ServerGeneration, options: StartE
   registerSecretRoutes(router, ctx, writer);
   registerFolderRoutes(router, ctx);
   registerEventRoutes(router, ctx);
+  registerDynamicSecretRoutes(router, ctx);
   const envelopeFor = (status: number, message: unknown, error: string) => withoutReqId(generation, envelope(status, message, error));
   return { ctx, router, envelope: envelopeFor, shapeError: (body) => withoutReqId(generation, body), admit: admission(generation, options, shared.clock, envelopeFor) };
 }

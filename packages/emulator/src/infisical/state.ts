@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DynamicSecretsState } from './dynamic-secrets-state.js';
 
 export interface IdentityRecord {
   id: string;
@@ -144,6 +145,8 @@ export class InfisicalState {
   readonly deletedIdentities = new Map<string, IdentityRecord>();
   /** `${identityId}:${jti}` of kubernetes-auth tokens revoked with the auth method. */
   readonly revokedAuthMethods = new Set<string>();
+  /** Dynamic secrets and their leases. */
+  readonly dynamicSecrets = new DynamicSecretsState();
 
   folderKey(projectId: string, environment: string, path: string): string {
     return `${projectId}|${environment}|${normalizePath(path)}`;

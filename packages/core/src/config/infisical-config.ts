@@ -291,8 +291,9 @@ class Engine<T> implements InfisicalConfig<T> {
       const raw = fetched.values;
       let value = this.#snapshot$.value;
       this.#warnAbout(fetched.fetched);
-      // 304 everywhere: the snapshot stands as it is (no diff, no validation), and the refresh still counts.
-      const changed = value !== undefined && fetched.notModified ? [] : changedKeys(this.#raw, raw);
+      // 304 everywhere: the snapshot stands as it is (no validation), and the refresh still counts. Still compared:
+      // a 304 repeats the last answer, which is not the snapshot's when the schema refused it (it must fail again).
+      const changed = changedKeys(this.#raw, raw);
       if (value === undefined || changed.length > 0) {
         const validated = this.#schema ? await validateSecrets(this.#schema, { ...raw }) : { ...raw };
         const previous = value;

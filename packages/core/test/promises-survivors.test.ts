@@ -29,7 +29,9 @@ function quotingSchema(): StandardSchemaV1<Record<string, string>, Record<string
         const record = input as Record<string, string>;
         const issues = Object.entries(record)
           .filter(([, value]) => value !== 'ok')
-          .map(([key, value]) => ({
+          .map(([key, value]) =>
+            // A bare Standard Schema issue (message and path only): the text falls back to `invalid`, never the message.
+            key.startsWith('PLAIN') ? { message: `expected ok, got ${value}`, path: [key] } : {
             message: `expected ok, got ${value}`,
             path: [key, { key: value }],
             // zod's own type check is the one place `expected` is read: it must still be a type name to be shown.
@@ -39,7 +41,7 @@ function quotingSchema(): StandardSchemaV1<Record<string, string>, Record<string
             origin: value,
             expected: value,
             received: value,
-          }));
+          });
         return issues.length > 0 ? { issues } : { value: record };
       },
     },
@@ -72,12 +74,15 @@ describe('promises the rest of the suite did not pin (issue #20 survivors)', () 
 
   it('a schema whose issues quote the value in every field: no value in the message, hint or issues', async () => {
     const value = 'my 5ecret value!';
-    const h = track(await harness({ provision: { secrets: { GOOD: 'ok', BAD: value } }, config: { push: false, schema: quotingSchema() } }));
+    const h = track(await harness({ provision: { secrets: { GOOD: 'ok', BAD: value, PLAIN_BAD: value } }, config: { push: false, schema: quotingSchema() } }));
     const error = (await h.config.ready().catch((e: unknown) => e)) as InfisicalK8sError;
     expect(error.code).toBe('CONFIG_INVALID');
     const surfaces = [error.message, error.hint, JSON.stringify(error.issues), JSON.stringify(h.config.status), h.logger.lines.join('\n')];
     for (const text of surfaces) expect(text).not.toContain('5ecret');
-    expect(error.issues).toEqual([{ path: 'BAD.*', message: 'invalid_type' }]);
+    expect(error.issues).toEqual([
+      { path: 'BAD.*', message: 'invalid_type' },
+      { path: 'PLAIN_BAD', message: 'invalid' },
+    ]);
   });
 
   it('close() without revokeOnClose leaves the access token alive at Infisical and sends no revoke', async () => {

@@ -87,14 +87,15 @@ describe('Safety', () => {
   });
 
   it('close() ends a request that hangs at once, instead of waiting for its timeout', async () => {
-    h = await harness({ manualClock: false, config: { push: false, client: { retry: false, timeoutMs: 10_000 } } });
+    // A timeout far beyond the bound below, so a loaded machine's slowness cannot pass for waiting on it.
+    h = await harness({ manualClock: false, config: { push: false, client: { retry: false, timeoutMs: 120_000 } } });
     await h.config.ready();
     h.emu.faults.inject({ route: routes.list, hang: true });
     const pending = h.config.refresh().catch((e: unknown) => e);
     await waitFor(() => h!.emu.counters.get(routes.list) === 2);
     const started = performance.now();
     await h.config.close();
-    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(performance.now() - started).toBeLessThan(15_000);
     expect(await pending).toBeInstanceOf(InfisicalK8sError);
   });
 
@@ -122,9 +123,11 @@ describe('Safety', () => {
     expect(total(during)).toBeGreaterThan(total(before));
     await config.close();
     await waitFor(() => emu.events.connections() === 0);
-    // Sockets close asynchronously on both ends: give them a moment, then demand the exact same set.
-    await waitFor(() => JSON.stringify(countResources()) === JSON.stringify(before), 2_000).catch(() => undefined);
-    expect(countResources()).toEqual(before);
+    // Sockets close asynchronously on both ends, later on a loaded machine, and the first harness's may still be
+    // closing when `before` was taken: demand no type above its count before, waiting for it rather than a fixed time.
+    const excess = () => Object.fromEntries(Object.entries(countResources()).filter(([type, n]) => n > (before[type] ?? 0)));
+    await waitFor(() => Object.keys(excess()).length === 0, 15_000).catch(() => undefined);
+    expect(excess()).toEqual({});
   });
 });
 

@@ -107,7 +107,8 @@ describe('Class: InfisicalClient — retry rule', () => {
     await client.secrets.list(where());
     const elapsed = performance.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(280);
-    expect(elapsed).toBeLessThan(2_000);
+    // Far below the 30 s asked for; wide enough for a loaded machine.
+    expect(elapsed).toBeLessThan(15_000);
   });
 
   it('understands Retry-After as an HTTP date', async () => {

@@ -220,8 +220,9 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     const raw = fetched.values;
     const previous = this.#snapshot$.value;
     this.#warnings.note(fetched.fetched);
-    // 304 everywhere: the snapshot stands as it is (no diff, no validation), and the refresh still counts.
-    const changed = previous !== undefined && fetched.notModified ? [] : changedKeys(this.#raw, raw);
+    // 304 everywhere: the snapshot stands (no validation), the refresh still counts. Still compared: a 304 repeats
+    // the last answer, which is not the snapshot's when the schema refused it (it must fail again).
+    const changed = changedKeys(this.#raw, raw);
     if (previous !== undefined && changed.length === 0) return previous;
     const validated = this.#schema ? await validateSecrets(this.#schema, { ...raw }) : { ...raw };
     const value = deepFreeze(validated) as T;

@@ -1,4 +1,5 @@
 import { InfisicalApiError, InfisicalResponseError } from '../errors/errors.js';
+import { scrubCredentials } from '../errors/redact.js';
 import { parseRetryAfter } from './retry.js';
 
 /** Reads at most `limit` bytes of a body; a larger body is cancelled, never buffered whole. */
@@ -69,7 +70,8 @@ export function parseAnswer(response: Response, text: string, method: string, pa
   const serverMessage = Array.isArray(envelope.message)
     ? summarizeIssues(envelope.message)
     : typeof envelope.message === 'string'
-      ? clip(envelope.message)
+      ? // Scrubbed before clipping (a cut through a credential leaves a piece no pattern knows), on a bounded slice.
+        clip(scrubCredentials(envelope.message.slice(0, 8 * MAX_MESSAGE)))
       : response.statusText || 'no message';
   return {
     ok: false,

@@ -1,0 +1,4 @@
+// @ts-check
+import { packageConfig } from './shared.mjs';
+
+export default packageConfig('fastify');

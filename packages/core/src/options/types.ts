@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Clock } from '../clock/clock.js';
+import type { MetricsOptions } from '../metrics/types.js';
 
 /**
  * Where secrets come from: one folder of one environment of one project.
@@ -129,4 +130,10 @@ export interface InfisicalConfigOptions<S extends StandardSchemaV1 | undefined =
    * `/api/v3/secrets/raw` on servers without it; `v4` or `v3` pins one.
    */
   client?: { timeoutMs?: number; retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number } | false; apiVersion?: 'auto' | 'v4' | 'v3' };
+  /**
+   * OpenTelemetry metrics (`infisical_k8s.*`), read from the status when the SDK collects. `true`: the global meter
+   * provider of `@opentelemetry/api` (an optional peer dependency; create the config after the SDK starts).
+   * `{ meterProvider, attributes }`: that provider, these attributes on every data point. Default false.
+   */
+  metrics?: boolean | MetricsOptions;
 }

@@ -206,6 +206,27 @@ describe('Metrics: options', () => {
     expect(() => globalMeterProvider(failingModule)).toThrowError('boom');
   });
 
+  it('without @opentelemetry/api installed: a config without metrics works, metrics: true is OPTIONS_INVALID naming the fix', async () => {
+    // Node's own loader, told the package is absent (as in an app that never installed the optional peer).
+    const Module = load('node:module') as { _load: (request: string, ...rest: unknown[]) => unknown };
+    const original = Module._load;
+    Module._load = function (this: unknown, request: string, ...rest: unknown[]) {
+      if (request === '@opentelemetry/api') throw Object.assign(new Error(`Cannot find module '${request}'`), { code: 'MODULE_NOT_FOUND' });
+      return original.call(this, request, ...rest);
+    };
+    try {
+      expect(() => load('@opentelemetry/api')).toThrowError(/Cannot find module/);
+      h = await harness({ config: { push: false } });
+      await h.config.ready();
+      expect(h.config.get('GREETING')).toBe('hello');
+      expect(() => createInfisicalConfig({ ...base, metrics: true })).toThrowError(
+        expect.objectContaining({ code: 'OPTIONS_INVALID', message: expect.stringContaining('install it (npm install @opentelemetry/api), or pass metrics: { meterProvider }') }),
+      );
+    } finally {
+      Module._load = original;
+    }
+  });
+
   it('core never imports @opentelemetry/api at load time: only the metrics loader asks for it, when metrics: true', () => {
     const src = join(import.meta.dirname, '../src');
     const files = (readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));

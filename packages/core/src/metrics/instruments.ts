@@ -13,20 +13,25 @@ export interface MetricsSource {
   fetches: FetchTally;
 }
 
-function instruments(meter: MeterLike) {
-  const gauge = (name: string, unit: string, description: string) => meter.createObservableGauge(name, { unit, description });
-  const counter = (name: string, unit: string, description: string) => meter.createObservableCounter(name, { unit, description });
-  return {
-    snapshotAge: gauge('infisical_k8s.snapshot.age', 's', 'Time since the secrets were last confirmed current (the last successful refresh).'),
-    tokenTimeToExpiry: gauge('infisical_k8s.access_token.time_to_expiry', 's', 'Time until the access token in use expires.'),
-    pushConnected: gauge('infisical_k8s.push.connected', '1', '1 while every change-event stream is connected, else 0 (polling).'),
-    pollInterval: gauge('infisical_k8s.poll.interval', 's', 'The poll interval in effect, lengthened by 429s; 0 when polling is off.'),
-    ready: gauge('infisical_k8s.ready', '1', '1 while a snapshot is loaded, not stale and the config open, else 0.'),
-    logins: counter('infisical_k8s.logins', '{login}', 'Logins to Infisical.'),
-    renewals: counter('infisical_k8s.renewals', '{renewal}', 'Access-token renewals, by outcome (success, refused).'),
-    fetches: counter('infisical_k8s.fetches', '{fetch}', 'Refreshes of the secrets, by outcome (success, not_modified, error) and error code.'),
-    rateLimited: counter('infisical_k8s.rate_limited', '{response}', 'Answers Infisical sent with status 429.'),
-  };
+/** Every instrument: its kind, unit and meaning (the README's metrics table lists the same, a test compares them). */
+export const METRIC_DEFINITIONS = {
+  snapshotAge: { name: 'infisical_k8s.snapshot.age', kind: 'gauge', unit: 's', description: 'Time since the secrets were last confirmed current (the last successful refresh).' },
+  tokenTimeToExpiry: { name: 'infisical_k8s.access_token.time_to_expiry', kind: 'gauge', unit: 's', description: 'Time until the access token in use expires.' },
+  pushConnected: { name: 'infisical_k8s.push.connected', kind: 'gauge', unit: '1', description: '1 while every change-event stream is connected, else 0 (polling).' },
+  pollInterval: { name: 'infisical_k8s.poll.interval', kind: 'gauge', unit: 's', description: 'The poll interval in effect, lengthened by 429s; 0 when polling is off.' },
+  ready: { name: 'infisical_k8s.ready', kind: 'gauge', unit: '1', description: '1 while a snapshot is loaded, not stale and the config open, else 0.' },
+  logins: { name: 'infisical_k8s.logins', kind: 'counter', unit: '{login}', description: 'Logins to Infisical.' },
+  renewals: { name: 'infisical_k8s.renewals', kind: 'counter', unit: '{renewal}', description: 'Access-token renewals, by outcome (success, refused).' },
+  fetches: { name: 'infisical_k8s.fetches', kind: 'counter', unit: '{fetch}', description: 'Refreshes of the secrets, by outcome (success, not_modified, error) and error code.' },
+  rateLimited: { name: 'infisical_k8s.rate_limited', kind: 'counter', unit: '{response}', description: 'Answers Infisical sent with status 429.' },
+} as const;
+
+function instruments(meter: MeterLike): Record<keyof typeof METRIC_DEFINITIONS, ObservableLike> {
+  const entries = Object.entries(METRIC_DEFINITIONS).map(([key, { name, kind, unit, description }]) => {
+    const options = { unit, description };
+    return [key, kind === 'gauge' ? meter.createObservableGauge(name, options) : meter.createObservableCounter(name, options)] as const;
+  });
+  return Object.fromEntries(entries) as Record<keyof typeof METRIC_DEFINITIONS, ObservableLike>;
 }
 
 /**

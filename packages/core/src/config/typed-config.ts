@@ -21,8 +21,7 @@ import { RefreshScheduler } from './refresh-scheduler.js';
 import { changedKeys, deepFreeze } from './snapshot.js';
 import type { ConfigChange, ConfigStatus, InfisicalConfig, ReadinessReport, RefreshReason } from './types.js';
 import { validateSecrets } from './validate.js';
-import { FetchTally } from '../metrics/fetch-tally.js';
-import { startMetrics } from '../metrics/instruments.js';
+import { ConfigMetrics } from '../metrics/config-metrics.js';
 
 /**
  * Typed, validated, always-fresh secrets: the snapshot, its loading and close(). The parts it drives each hold one
@@ -54,8 +53,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
   #rotating = false;
   #lastRefreshAt: number | undefined;
   #lastSuccessAt: number | undefined;
-  readonly #fetches = new FetchTally();
-  #stopMetrics: (() => void) | undefined;
+  readonly #metrics: ConfigMetrics;
 
   constructor(options: ResolvedOptions, schema: StandardSchemaV1 | undefined) {
     this.#o = options;
@@ -76,7 +74,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     this.#tokenFile = new TokenFileWatcher({ path: options.tokenPath, clock: options.clock, intervalMs: options.tokenFileCheckIntervalMs, onChange: () => this.#onTokenFileChange() });
     this.#waiters = new ReadyWaiters<T>(options.clock, options.readyTimeoutMs, options.initialRetries, () => this.#errors.lastError);
     this.#warnings = new AnswerWarnings(options.logger);
-    if (options.metrics) this.#stopMetrics = startMetrics(options.metrics, { clock: options.clock, status: () => this.status, fetches: this.#fetches });
+    this.#metrics = new ConfigMetrics(options.metrics, { clock: options.clock, status: () => this.status });
     this.#start();
   }
 
@@ -196,7 +194,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     try {
       const value = await this.#fetchSnapshot(reason);
       this.#lastSuccessAt = this.#o.clock.now();
-      this.#fetches.settled();
+      this.#metrics.settled();
       this.#errors.succeeded();
       this.#scheduler.succeeded(reason);
       // Imports are known only after a fetch: watch the imported folders too.
@@ -205,7 +203,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
       return value;
     } catch (error) {
       const typed = isInfisicalK8sError(error) ? error : toInfisicalK8sError(error, { phase: 'fetch', siteUrl: this.#o.siteUrl });
-      this.#fetches.settled(typed.code);
+      this.#metrics.settled(typed.code);
       this.#report(typed);
       this.#scheduler.failed(typed, reason);
       throw typed;
@@ -224,7 +222,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     const raw = fetched.values;
     const previous = this.#snapshot$.value;
     this.#warnings.note(fetched.fetched);
-    this.#fetches.answered(fetched.notModified);
+    this.#metrics.answered(fetched.notModified);
     // 304 everywhere: the snapshot stands as it is (no diff, no validation), and the refresh still counts.
     const changed = previous !== undefined && fetched.notModified ? [] : changedKeys(this.#raw, raw);
     if (previous !== undefined && changed.length === 0) return previous;
@@ -268,7 +266,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
 
   async #close(): Promise<void> {
     this.#closed = true;
-    this.#stopMetrics?.();
+    this.#metrics.stop();
     this.#connection.shut();
     this.#scheduler.close();
     this.#tokenFile.close();

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as OtelApi from '@opentelemetry/api';
 import type * as OtelSdk from '@opentelemetry/sdk-metrics';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createInfisicalConfig, isInfisicalK8sError } from '@infisical-k8s/core';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { createInfisicalConfig, isInfisicalK8sError, type MeterProviderLike, type MetricsOptions } from '@infisical-k8s/core';
 import { globalMeterProvider } from '../src/metrics/load-api.js';
 import { harness, routes, waitFor, type Harness } from './helpers.js';
 
@@ -192,6 +192,12 @@ describe('Metrics: options', () => {
     }
     return 'accepted';
   };
+
+  it('takes the API and SDK meter providers as they are typed (core only describes what it calls)', () => {
+    expectTypeOf<OtelApi.MeterProvider>().toExtend<MeterProviderLike>();
+    expectTypeOf<OtelSdk.MeterProvider>().toExtend<MeterProviderLike>();
+    expectTypeOf<{ meterProvider: OtelApi.MeterProvider; attributes: OtelApi.Attributes & Record<string, string> }>().toExtend<MetricsOptions>();
+  });
 
   it('refuses a bad metrics option naming it and the kind of value, never the value', () => {
     expect(refusal('yes')).toBe('OPTIONS_INVALID: metrics must be true, false or { meterProvider, attributes }, got a string');

@@ -9,3 +9,4 @@ export { InfisicalK8sError, isInfisicalK8sError, type ConfigIssue } from './erro
 export { errorCatalog, isPermanentError, type InfisicalErrorCode } from './errors/codes.js';
 export { invalidOption } from './options/check.js';
 export { redact } from './redact/redact.js';
+export type { MetricsOptions, MeterProviderLike, MetricAttributesLike } from './metrics/types.js';

@@ -5,14 +5,15 @@ import { tracked } from '../clock/clock.js';
 import { InfisicalK8sError, isInfisicalK8sError } from '../errors/error.js';
 import { toInfisicalK8sError } from '../errors/map.js';
 import type { ResolvedOptions } from '../options/resolve.js';
-import { TokenManager } from '../token/token-manager.js';
+import type { TokenManager } from '../token/token-manager.js';
 import { TokenFileWatcher } from '../token/token-file-watcher.js';
 import { SecretSources } from '../secrets/secret-source.js';
 import { withToken } from '../token/with-token.js';
-import { PushSubscription } from '../secrets/push.js';
+import type { PushSubscription } from '../secrets/push.js';
 import { AnswerWarnings } from './answer-warnings.js';
 import { Connection, INSECURE_TLS_WARNING } from './connection.js';
 import { ErrorReporter } from './error-reporter.js';
+import { pushSubscriptionFor, tokenManagerFor } from './parts.js';
 import { describeStatus, isReadyStatus, readinessOf, statusOf } from './health.js';
 import { holdOpen } from './pool.js';
 import { ReadyWaiters } from './ready-waiters.js';
@@ -22,6 +23,7 @@ import { changedKeys, deepFreeze } from './snapshot.js';
 import type { ConfigChange, ConfigStatus, InfisicalConfig, ReadinessReport, RefreshReason } from './types.js';
 import { validateSecrets } from './validate.js';
 import { ProcessEnvBridge } from './process-env.js';
+import { ConfigMetrics } from '../metrics/config-metrics.js';
 
 /**
  * Typed, validated, always-fresh secrets: the snapshot, its loading and close(). The parts it drives each hold one
@@ -54,6 +56,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
   #rotating = false;
   #lastRefreshAt: number | undefined;
   #lastSuccessAt: number | undefined;
+  readonly #metrics: ConfigMetrics;
 
   constructor(options: ResolvedOptions, schema: StandardSchemaV1 | undefined) {
     this.#o = options;
@@ -67,48 +70,19 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
       loaded: () => this.#snapshot$.value !== undefined,
     });
     this.#connection = new Connection(options, (headers) => this.#scheduler.noteAnswer(headers));
-    this.#tokens = this.#tokenManager();
+    // A new login may carry new permissions (or follow a rotation); a renewal changes nothing server-side.
+    const onLogin = () => this.#raw !== undefined && this.#trigger(this.#rotating ? 'token-file' : 'token');
+    this.#tokens = tokenManagerFor(this.#connection.client, options, { onLogin, onError: (error) => this.#report(error) });
     // A changed directory is refetched at once (the check compared it with what is served, so this is a real change).
     this.#sources = new SecretSources(this.#connection.client, options.sources, { clock: options.clock, logger: options.logger, onChange: () => this.#trigger('files'), onLeaseChange: () => this.#trigger('lease') }, { scope: answerScope(options), cache: sharedAnswers });
-    this.#push = options.push && this.#sources.callsInfisical ? this.#pushSubscription() : undefined;
+    const parts = { scheduler: this.#scheduler, errors: this.#errors, onReconnected: () => this.#trigger('reconnect') };
+    this.#push = options.push && this.#sources.callsInfisical ? pushSubscriptionFor(this.#connection.client, this.#tokens, options, parts) : undefined;
     this.#tokenFile = new TokenFileWatcher({ path: options.tokenPath, clock: options.clock, intervalMs: options.tokenFileCheckIntervalMs, onChange: () => this.#onTokenFileChange() });
     this.#waiters = new ReadyWaiters<T>(options.clock, options.readyTimeoutMs, options.initialRetries, () => this.#errors.lastError);
     this.#warnings = new AnswerWarnings(options.logger);
     this.#env = options.processEnv && new ProcessEnvBridge(options.processEnv, options.logger);
+    this.#metrics = new ConfigMetrics(options.metrics, { clock: options.clock, status: () => this.status });
     this.#start();
-  }
-
-  #tokenManager(): TokenManager {
-    const o = this.#o;
-    return new TokenManager(
-      this.#connection.client,
-      { auth: o.auth, identityId: o.identityId, tokenPath: o.tokenPath, siteUrl: o.siteUrl, clock: o.clock, logger: o.logger, random: o.random, backoff: o.backoff },
-      {
-        onToken: (kind) => {
-          // A new login may carry new permissions (or follow a rotation); a renewal changes nothing server-side.
-          if (kind === 'login' && this.#raw !== undefined) this.#trigger(this.#rotating ? 'token-file' : 'token');
-        },
-        onError: (error) => this.#report(error),
-      },
-    );
-  }
-
-  #pushSubscription(): PushSubscription {
-    const o = this.#o;
-    return new PushSubscription(
-      this.#connection.client,
-      this.#tokens,
-      { clock: o.clock, logger: o.logger, random: o.random, backoff: o.backoff },
-      {
-        onChange: () => this.#scheduler.pushEvent(),
-        onReconnected: () => this.#trigger('reconnect'),
-        onRetryAfter: (ms) => void (this.#errors.retryAfterMs = ms),
-        onRefused: (reason) => {
-          o.logger.warn(`push notifications refused by Infisical (${reason}); polling every ${this.#scheduler.interval.current} ms instead`);
-          this.#scheduler.schedulePoll();
-        },
-      },
-    );
   }
 
   #start(): void {
@@ -194,6 +168,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     try {
       const value = await this.#fetchSnapshot(reason);
       this.#lastSuccessAt = this.#o.clock.now();
+      this.#metrics.settled();
       this.#errors.succeeded();
       this.#scheduler.succeeded(reason);
       // Imports are known only after a fetch: watch the imported folders too.
@@ -202,6 +177,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
       return value;
     } catch (error) {
       const typed = isInfisicalK8sError(error) ? error : toInfisicalK8sError(error, { phase: 'fetch', siteUrl: this.#o.siteUrl });
+      this.#metrics.settled(typed.code);
       this.#report(typed);
       this.#scheduler.failed(typed, reason);
       throw typed;
@@ -220,6 +196,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     const raw = fetched.values;
     const previous = this.#snapshot$.value;
     this.#warnings.note(fetched.fetched);
+    this.#metrics.answered(fetched.notModified);
     // 304 everywhere: the snapshot stands (no validation), the refresh still counts. Still compared: a 304 repeats
     // the last answer, which is not the snapshot's when the schema refused it (it must fail again).
     const changed = changedKeys(this.#raw, raw);
@@ -267,6 +244,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
   async #close(): Promise<void> {
     this.#closed = true;
     this.#env?.stop();
+    this.#metrics.stop();
     this.#connection.shut();
     this.#scheduler.close();
     this.#tokenFile.close();

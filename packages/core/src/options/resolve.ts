@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { systemClock, type Clock } from '../clock/clock.js';
 import type { BackoffPolicy } from '../util/backoff.js';
+import { resolveMetrics } from '../metrics/resolve.js';
+import type { ResolvedMetrics } from '../metrics/types.js';
 import { boolean, fromEnv, invalid, invalidOption, milliseconds, object, string, wholeNumber, type Bag } from './check.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, ENVIRONMENT_VARIABLES, PROJECTED_TOKEN_PATH, SERVICE_ACCOUNT_TOKEN_PATH } from './defaults.js';
 import { resolveSiteUrl, startWarnings } from './site-url.js';
@@ -44,6 +46,8 @@ export interface ResolvedOptions {
   client: NonNullable<InfisicalConfigOptions['client']>;
   /** The process.env bridge; undefined when off. */
   processEnv: ResolvedProcessEnv | undefined;
+  /** OpenTelemetry reporting; undefined when off. */
+  metrics: ResolvedMetrics | undefined;
 }
 
 const consoleLogger: InfisicalLogger = {
@@ -185,5 +189,6 @@ export function resolveOptions(input: unknown, envInput: unknown = process.env):
     tokenFileCheckIntervalMs: milliseconds('tokenFileCheckIntervalMs', options.tokenFileCheckIntervalMs, 30_000),
     client: resolveClient(options.client),
     processEnv: resolveProcessEnv(options.processEnv),
+    metrics: resolveMetrics(options.metrics),
   };
 }

@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Clock } from '../clock/clock.js';
 import type { ProcessEnvOptions } from './process-env.js';
+import type { MetricsOptions } from '../metrics/types.js';
 
 /**
  * Where secrets come from: one folder of one environment of one project.
@@ -185,4 +186,10 @@ export interface InfisicalConfigOptions<S extends StandardSchemaV1 | undefined =
   client?: { timeoutMs?: number; retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number } | false; apiVersion?: 'auto' | 'v4' | 'v3' };
   /** Write validated secrets into `process.env` for code that reads it (`ProcessEnvOptions`). Default off. */
   processEnv?: ProcessEnvOptions | false;
+  /**
+   * OpenTelemetry metrics (`infisical_k8s.*`), read from the status when the SDK collects. `true`: the global meter
+   * provider of `@opentelemetry/api` (an optional peer dependency; create the config after the SDK starts).
+   * `{ meterProvider, attributes }`: that provider, these attributes on every data point. Default false.
+   */
+  metrics?: boolean | MetricsOptions;
 }

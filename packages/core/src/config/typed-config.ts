@@ -21,6 +21,7 @@ import { RefreshScheduler } from './refresh-scheduler.js';
 import { changedKeys, deepFreeze } from './snapshot.js';
 import type { ConfigChange, ConfigStatus, InfisicalConfig, ReadinessReport, RefreshReason } from './types.js';
 import { validateSecrets } from './validate.js';
+import { FallbackFile } from '../fallback/fallback.js';
 
 /**
  * Typed, validated, always-fresh secrets: the snapshot, its loading and close(). The parts it drives each hold one
@@ -41,6 +42,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
   readonly #snapshot$ = new BehaviorSubject<T | undefined>(undefined);
   readonly #changes$ = new Subject<ConfigChange<T>>();
   readonly #errors: ErrorReporter;
+  readonly #fallback: FallbackFile | undefined;
   readonly changes$: Observable<ConfigChange<T>> = this.#changes$.asObservable();
   readonly snapshot$: Observable<T> = this.#snapshot$.pipe(filter((value): value is T => value !== undefined));
   readonly errors$: Observable<InfisicalK8sError>;
@@ -62,7 +64,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
       fire: (reason) => this.#trigger(reason),
       pushActive: () => this.#push?.active ?? false,
       loginBlockedUntil: () => this.#tokens.loginBlockedUntil,
-      loaded: () => this.#snapshot$.value !== undefined,
+      loaded: () => this.#lastSuccessAt !== undefined, // a fallback snapshot still awaits the first load
     });
     this.#connection = new Connection(options, (headers) => this.#scheduler.noteAnswer(headers));
     this.#tokens = this.#tokenManager();
@@ -72,6 +74,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     this.#tokenFile = new TokenFileWatcher({ path: options.tokenPath, clock: options.clock, intervalMs: options.tokenFileCheckIntervalMs, onChange: () => this.#onTokenFileChange() });
     this.#waiters = new ReadyWaiters<T>(options.clock, options.readyTimeoutMs, options.initialRetries, () => this.#errors.lastError);
     this.#warnings = new AnswerWarnings(options.logger);
+    this.#fallback = options.fallback && new FallbackFile(options.fallback, options);
     this.#start();
   }
 
@@ -138,6 +141,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
       maxStalenessMs, refreshIntervalMs, lastRefreshAt: this.#lastRefreshAt, lastSuccessAt: this.#lastSuccessAt, lastError: this.#errors.lastError,
       accessTokenExpiresAt: this.#tokens.expiresAt, tokenStats: this.#tokens.stats, retryAfterMs: this.#errors.retryAfterMs,
       pollIntervalMs: scheduler.interval.current, nextAttemptAt: scheduler.nextAttemptAt, rateLimited: scheduler.rateLimited,
+      degraded: this.#fallback?.degraded ?? false, fallbackExpiresAt: this.#fallback?.expiresAt,
     });
   }
 
@@ -192,6 +196,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
       const value = await this.#fetchSnapshot(reason);
       this.#lastSuccessAt = this.#o.clock.now();
       this.#errors.succeeded();
+      this.#fallback?.succeeded(this.#raw);
       this.#scheduler.succeeded(reason);
       // Imports are known only after a fetch: watch the imported folders too.
       this.#push?.watch(this.#sources.watchedLocations());
@@ -200,6 +205,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     } catch (error) {
       const typed = isInfisicalK8sError(error) ? error : toInfisicalK8sError(error, { phase: 'fetch', siteUrl: this.#o.siteUrl });
       this.#report(typed);
+      await this.#fallback?.failed(typed, (values) => this.#publish(values, changedKeys(undefined, values), undefined, 'fallback').then((value) => this.#waiters.resolve(value)));
       this.#scheduler.failed(typed, reason);
       throw typed;
     }
@@ -220,11 +226,16 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     // 304 everywhere: the snapshot stands as it is (no diff, no validation), and the refresh still counts.
     const changed = previous !== undefined && fetched.notModified ? [] : changedKeys(this.#raw, raw);
     if (previous !== undefined && changed.length === 0) return previous;
+    return this.#publish(raw, changed, previous, reason);
+  }
+
+  /** Validates, freezes and announces a new snapshot (a fetched one, or the fallback file's while none is). */
+  async #publish(raw: Record<string, string>, changed: string[], previous: T | undefined, reason: RefreshReason): Promise<T> {
     const validated = this.#schema ? await validateSecrets(this.#schema, { ...raw }) : { ...raw };
     const value = deepFreeze(validated) as T;
     this.#raw = raw;
     this.#snapshot$.next(value);
-    this.#changes$.next({ snapshot: value, previous, changedKeys: changed, at: o.clock.now(), reason });
+    this.#changes$.next({ snapshot: value, previous, changedKeys: changed, at: this.#o.clock.now(), reason });
     return value;
   }
 
@@ -270,6 +281,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     this.#waiters.close(new InfisicalK8sError('CLOSED', 'The Infisical config was closed before secrets loaded.'));
     await this.#connection.endRequests();
     await this.#inFlight?.catch(() => undefined);
+    await this.#fallback?.close();
     await this.#connection.revoking(this.#o.revokeOnClose, () => this.#tokens.close(this.#o.revokeOnClose));
     await this.#connection.close();
     this.#snapshot$.complete();

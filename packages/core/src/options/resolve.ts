@@ -6,6 +6,7 @@ import { DEFAULT_MAX_RESPONSE_BYTES, ENVIRONMENT_VARIABLES, PROJECTED_TOKEN_PATH
 import { resolveSiteUrl, startWarnings } from './site-url.js';
 import { resolveSource, type ResolvedAnySource } from './sources.js';
 import type { InfisicalConfigOptions, InfisicalLogger } from './types.js';
+import { resolveFallback, type ResolvedFallback } from '../fallback/options.js';
 
 export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_SITE_URL, ENVIRONMENT_VARIABLES, PROJECTED_TOKEN_PATH, SERVICE_ACCOUNT_TOKEN_PATH } from './defaults.js';
 export type { ResolvedAnySource, ResolvedFileSource, ResolvedSource } from './sources.js';
@@ -36,6 +37,8 @@ export interface ResolvedOptions {
   random: () => number;
   tokenFileCheckIntervalMs: number;
   client: NonNullable<InfisicalConfigOptions['client']>;
+  /** The encrypted last-good-snapshot file; undefined when off. */
+  fallback: ResolvedFallback | undefined;
 }
 
 const consoleLogger: InfisicalLogger = {
@@ -174,5 +177,6 @@ export function resolveOptions(input: unknown, envInput: unknown = process.env):
     ...hooks,
     tokenFileCheckIntervalMs: milliseconds('tokenFileCheckIntervalMs', options.tokenFileCheckIntervalMs, 30_000),
     client: resolveClient(options.client),
+    fallback: resolveFallback(options.fallback, env),
   };
 }

@@ -144,12 +144,15 @@ describe('Option: fallback', () => {
 
   it('a file unchanged for a tenth of maxAgeMs is rewritten, so a stable config never ages out', async () => {
     const { path } = await primed({ maxAgeMs: 100_000 });
-    const before = await readFile(path, 'utf8');
     const { config } = restart({ fallback: { maxAgeMs: 100_000 } });
     await config.ready();
+    await h!.clock!.advance(0); // the first load's write settles
+    const before = await readFile(path, 'utf8');
+    await h!.clock!.advance(5_000);
     await config.refresh();
+    await h!.clock!.advance(0);
     expect(await readFile(path, 'utf8')).toBe(before);
-    await h!.clock!.advance(10_000);
+    await h!.clock!.advance(5_000);
     await config.refresh();
     await config.close();
     expect(await readFile(path, 'utf8')).not.toBe(before);

@@ -159,6 +159,19 @@ describe('Option: fallback', () => {
     expect(await readFile(path, 'utf8')).not.toBe(before);
   });
 
+  it('a file that cannot be written: loading carries on, one warning until a write works', async () => {
+    await primed();
+    await writeFile(join(dir!, 'plain-file'), 'not a directory');
+    const { config, logger } = restart({ fallback: { path: join(dir!, 'plain-file', 'secrets.enc') } });
+    expect(await config.ready()).toEqual(SECRETS);
+    h!.emu.setSecret({ projectId: h!.app.projectId, environment: 'prod', key: 'PORT', value: '9191' });
+    await config.refresh();
+    await h!.clock!.advance(0);
+    expect(config.snapshot.PORT).toBe('9191');
+    expect(logger.lines.filter((l) => l.includes('Could not write the fallback file'))).toEqual([expect.stringMatching(/\((ENOTDIR|EEXIST)\)/)]);
+    expectNoLeak(config as InfisicalConfig<unknown>, logger.lines);
+  });
+
   describe('refusals: the file is not served', () => {
     it('a wrong key: one warning, no value, ready() rejects with the outage', async () => {
       await primed();

@@ -6,6 +6,7 @@ import type { ResolvedAnySource } from '../options/sources.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import { open, seal, type FallbackPayload } from './envelope.js';
 import { readLimited, writeAtomically } from './file.js';
+import { withDeadline } from '../util/deadline.js';
 import type { ResolvedFallback } from './options.js';
 
 /**
@@ -23,6 +24,9 @@ const OUTAGE_CODES: ReadonlySet<InfisicalErrorCode> = new Set(['INFISICAL_UNREAC
 export function isOutage(code: InfisicalErrorCode): boolean {
   return OUTAGE_CODES.has(code);
 }
+
+/** A hung volume must not hold up the retries: the read is given up after this long (real time). */
+const READ_TIMEOUT_MS = 5_000;
 
 /** Why a file was not served, in words with no value in them. */
 const REFUSALS = {
@@ -114,7 +118,8 @@ export class FallbackFile {
   async #read(): Promise<FallbackPayload | undefined> {
     let text: string;
     try {
-      const read = await readLimited(this.#o.path, Math.max(2 * this.#ctx.maxResponseBytes, 1 << 20));
+      const limit = Math.max(2 * this.#ctx.maxResponseBytes, 1 << 20);
+      const read = await withDeadline(() => readLimited(this.#o.path, limit), { timeoutMs: READ_TIMEOUT_MS, onTimeout: () => Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }) });
       if (read === 'not-a-file' || read === 'too-large') return this.#refuse(REFUSALS[read]);
       text = read;
     } catch (error) {

@@ -23,7 +23,7 @@ export class AppController {
   @Get('ready')
   ready(@Res({ passthrough: true }) res: { status(code: number): unknown }) {
     const result = this.readiness.check();
-    res.status(result.status === 'ready' ? 200 : 503);
+    res.status(result.status === 'not-ready' ? 503 : 200); // degraded (the fallback file) still serves
     return result;
   }
 }

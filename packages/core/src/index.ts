@@ -2,6 +2,8 @@ export { createInfisicalConfig } from './config/create-infisical-config.js';
 export type { InfisicalConfig, ConfigOutput, ConfigChange, ConfigStatus, ReadinessReport, RefreshReason } from './config/types.js';
 export type { InfisicalConfigOptions, SecretSourceOptions, FileSourceOptions, DynamicSourceOptions, InfisicalLogger } from './options/types.js';
 export type { ProcessEnvOptions } from './options/process-env.js';
+export type { FallbackOptions } from './options/types.js';
+export { DEFAULT_FALLBACK_KEY_ENV, DEFAULT_FALLBACK_MAX_AGE_MS } from './fallback/options.js';
 export { SECRET_FILE_MAX_BYTES, SECRET_FILES_MAX_COUNT } from './secrets/file-source.js';
 export { ENVIRONMENT_VARIABLES, PROJECTED_TOKEN_PATH, SERVICE_ACCOUNT_TOKEN_PATH, DEFAULT_SITE_URL, DEFAULT_MAX_RESPONSE_BYTES } from './options/resolve.js';
 export { type Clock, type ClockTimer, systemClock } from './clock/clock.js';

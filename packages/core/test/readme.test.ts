@@ -15,7 +15,7 @@ describe('README', () => {
   });
 
   it('documents every option', () => {
-    const options = ['siteUrl', 'kubernetesAuth.identityId', 'kubernetesAuth.tokenPath', 'secrets.projectId', 'secrets.environment', 'secrets.secretPath', 'secrets.recursive', 'secrets.includeImports', 'secrets.expandSecretReferences', 'secrets.tagSlugs', 'secrets.files', 'secrets.checkIntervalMs', 'secrets.dynamic', 'secrets.projectSlug', 'secrets.ttl', 'secrets.fields', 'schema', 'tls.ca', 'tls.caPath', 'tls.rejectUnauthorized', 'refreshIntervalMs', 'push', 'maxStalenessMs', 'readyTimeoutMs', 'initialRetries', 'maxResponseBytes', 'backoff', 'revokeOnClose', 'logger', 'tokenFileCheckIntervalMs', 'client', 'clock', 'random', 'env', 'processEnv'];
+    const options = ['siteUrl', 'kubernetesAuth.identityId', 'kubernetesAuth.tokenPath', 'secrets.projectId', 'secrets.environment', 'secrets.secretPath', 'secrets.recursive', 'secrets.includeImports', 'secrets.expandSecretReferences', 'secrets.tagSlugs', 'secrets.files', 'secrets.checkIntervalMs', 'secrets.dynamic', 'secrets.projectSlug', 'secrets.ttl', 'secrets.fields', 'schema', 'tls.ca', 'tls.caPath', 'tls.rejectUnauthorized', 'refreshIntervalMs', 'push', 'maxStalenessMs', 'readyTimeoutMs', 'initialRetries', 'maxResponseBytes', 'backoff', 'revokeOnClose', 'logger', 'tokenFileCheckIntervalMs', 'client', 'clock', 'random', 'env', 'processEnv', 'fallback.path', 'fallback.maxAgeMs'];
     const optionRows = readme.slice(readme.indexOf('## Options'), readme.indexOf('## Lifecycle'));
     for (const option of options) expect(optionRows).toContain(`\`${option}\``);
   });

@@ -29,7 +29,7 @@ export interface InfisicalMiddleware<T> extends RequestHandler {
   readonly config: InfisicalConfig<T>;
   /** Stops refreshing; call it on shutdown. */
   close(): Promise<void>;
-  /** A handler for a Kubernetes readiness probe: 200 when ready and fresh, else 503. */
+  /** A handler for a Kubernetes readiness probe: 200 when ready and fresh (or degraded: serving the fallback file), else 503. */
   readonly readiness: RequestHandler;
   /** The typed snapshot of a request, for apps that avoid global augmentation. */
   secretsOf(req: Request): T;

@@ -9,7 +9,7 @@ import type { RegisteredSecrets } from './register.js';
 /** Core's options, plus a readiness route. */
 export interface InfisicalPluginOptions<S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined> extends InfisicalConfigOptions<S> {
   /**
-   * Registers `GET <readinessRoute>` for a Kubernetes readiness probe (200 ready, 503 not ready or stale).
+   * Registers `GET <readinessRoute>` for a Kubernetes readiness probe (200 ready or degraded, 503 not ready or stale).
    * Off by default.
    */
   readinessRoute?: string;

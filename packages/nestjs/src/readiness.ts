@@ -6,10 +6,11 @@ import { INFISICAL_CONFIG } from './tokens.js';
 export type ReadinessResult = ReadinessReport;
 
 /**
- * Readiness for a Kubernetes probe: not ready before the first snapshot or once it is stale.
+ * Readiness for a Kubernetes probe: not ready before the first snapshot or once it is stale; `degraded` (serving
+ * the fallback file during an outage) still takes traffic.
  *
  * @example
- * @Get('ready') ready(@Res({ passthrough: true }) res) { const r = this.readiness.check(); res.status(r.status === 'ready' ? 200 : 503); return r; }
+ * @Get('ready') ready(@Res({ passthrough: true }) res) { const r = this.readiness.check(); res.status(r.status === 'not-ready' ? 503 : 200); return r; }
  */
 @Injectable()
 export class InfisicalReadiness {

@@ -7,7 +7,10 @@ import type { InfisicalConfig, ReadinessReport } from '../config/types.js';
  * const { statusCode, body } = readinessResponse(config); // { statusCode: 503, body: { status: 'not-ready', stale: false } }
  */
 export interface ReadinessResponse {
-  /** 200 when a snapshot is loaded and fresh, else 503 (Kubernetes then stops routing to the pod). */
+  /**
+   * 200 when a snapshot is loaded and fresh, or degraded (the fallback file's snapshot during an outage: the pod
+   * can serve, and a 503 would take every restarted pod out at once), else 503 (Kubernetes stops routing to the pod).
+   */
   statusCode: 200 | 503;
   body: ReadinessReport;
 }
@@ -24,5 +27,5 @@ export interface ReadinessResponse {
  */
 export function readinessResponse(config: Pick<InfisicalConfig<unknown>, 'readiness'>): ReadinessResponse {
   const body = config.readiness();
-  return { statusCode: body.status === 'ready' ? 200 : 503, body };
+  return { statusCode: body.status === 'not-ready' ? 503 : 200, body };
 }

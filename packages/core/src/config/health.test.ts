@@ -43,6 +43,19 @@ describe('Function: readinessOf', () => {
   });
 });
 
+describe('Function: readinessOf, serving the fallback file', () => {
+  const degraded = { lastSuccessAt: undefined, degraded: true, fallbackExpiresAt: base.now + 1_000, ...failing };
+  it.each([
+    ['degraded during an outage', degraded, 'degraded'],
+    ['degraded, the server unreachable', { ...degraded, lastError: { ...failing.lastError, code: 'INFISICAL_UNREACHABLE' as const } }, 'degraded'],
+    ['degraded, then a refusal', { ...degraded, lastError: { ...failing.lastError, code: 'PERMISSION_DENIED' as const } }, 'not-ready'],
+    ['degraded, the file past its maximum age', { ...degraded, fallbackExpiresAt: base.now - 1 }, 'not-ready'],
+    ['degraded but closed', { ...degraded, closed: true }, 'not-ready'],
+  ] as const)('%s', (_, change, status) => {
+    expect(readinessOf(statusOf({ ...base, ...change }), false).status).toBe(status);
+  });
+});
+
 describe('Function: describeStatus', () => {
   it('shows status and the number of keys, never more', () => {
     expect(describeStatus(statusOf({ ...base, ...failing, pushActive: true }), 3)).toBe("InfisicalConfig { ready: true, stale: false, mode: 'push', keys: 3, closed: false, lastError: 'SERVER_ERROR' }");

@@ -1,3 +1,4 @@
+import { isOutage } from '../fallback/fallback.js';
 import type { ConfigStatus, ReadinessReport } from './types.js';
 
 /** Everything a config's health is computed from, read at one instant. */
@@ -19,6 +20,10 @@ export interface HealthState {
   nextAttemptAt: number | undefined;
   retryAfterMs: number | undefined;
   rateLimited: number;
+  /** Serving the fallback file's snapshot. */
+  degraded?: boolean;
+  /** While degraded: when the served file passes its maximum age (epoch ms). */
+  fallbackExpiresAt?: number | undefined;
 }
 
 /**
@@ -26,6 +31,8 @@ export interface HealthState {
  * polling is due and no push stream vouches for the data. With polling off and push up, silence is fine.
  */
 export function isStale(state: HealthState): boolean {
+  // The fallback file's values are as old as the file: past its maximum age they are too old to serve.
+  if (state.degraded && state.fallbackExpiresAt !== undefined) return state.now > state.fallbackExpiresAt;
   if (state.lastSuccessAt === undefined) return false;
   if (state.now - state.lastSuccessAt <= state.maxStalenessMs) return false;
   if (state.lastError !== undefined) return true;
@@ -40,6 +47,7 @@ export function statusOf(state: HealthState): ConfigStatus {
     stale: isStale(state),
     closed: state.closed,
     mode: state.pushActive ? 'push' : 'polling',
+    degraded: state.degraded ?? false,
     lastRefreshAt: state.lastRefreshAt,
     lastSuccessAt: state.lastSuccessAt,
     lastError: state.lastError,
@@ -54,15 +62,19 @@ export function statusOf(state: HealthState): ConfigStatus {
   };
 }
 
-/** Ready for traffic: a snapshot, not stale, not closed. */
+/**
+ * Ready for traffic: a snapshot, not stale, not closed. A fallback snapshot counts only while the failures are an
+ * outage: once Infisical answers with a refusal (a revoked identity, a 403), the old values must not be served on.
+ */
 export function isReadyStatus(status: ConfigStatus): boolean {
+  if (status.degraded && status.lastError !== undefined && !isOutage(status.lastError.code)) return false;
   return status.ready && !status.stale;
 }
 
 /** What a readiness probe answers; the poll interval only while 429s have lengthened it. */
 export function readinessOf(status: ConfigStatus, intervalAdapted: boolean): ReadinessReport {
   return {
-    status: isReadyStatus(status) ? 'ready' : 'not-ready',
+    status: !isReadyStatus(status) ? 'not-ready' : status.degraded ? 'degraded' : 'ready',
     stale: status.stale,
     ...(status.lastError ? { code: status.lastError.code } : {}),
     ...(intervalAdapted ? { pollIntervalMs: status.pollIntervalMs } : {}),
@@ -71,5 +83,5 @@ export function readinessOf(status: ConfigStatus, intervalAdapted: boolean): Rea
 
 /** What `util.inspect` shows: status and the number of keys, never a value. */
 export function describeStatus(status: ConfigStatus, keys: number): string {
-  return `InfisicalConfig { ready: ${status.ready}, stale: ${status.stale}, mode: '${status.mode}', keys: ${keys}, closed: ${status.closed}${status.lastError ? `, lastError: '${status.lastError.code}'` : ''} }`;
+  return `InfisicalConfig { ready: ${status.ready}, stale: ${status.stale}, mode: '${status.mode}',${status.degraded ? ' degraded: true,' : ''} keys: ${keys}, closed: ${status.closed}${status.lastError ? `, lastError: '${status.lastError.code}'` : ''} }`;
 }

@@ -24,6 +24,7 @@ import type { ConfigChange, ConfigStatus, InfisicalConfig, ReadinessReport, Refr
 import { validateSecrets } from './validate.js';
 import { ProcessEnvBridge } from './process-env.js';
 import { ConfigMetrics } from '../metrics/config-metrics.js';
+import { FallbackFile } from '../fallback/fallback.js';
 
 /**
  * Typed, validated, always-fresh secrets: the snapshot, its loading and close(). The parts it drives each hold one
@@ -45,6 +46,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
   readonly #changes$ = new Subject<ConfigChange<T>>();
   readonly #errors: ErrorReporter;
   readonly #env: ProcessEnvBridge | undefined;
+  readonly #fallback: FallbackFile | undefined;
   readonly changes$: Observable<ConfigChange<T>> = this.#changes$.asObservable();
   readonly snapshot$: Observable<T> = this.#snapshot$.pipe(filter((value): value is T => value !== undefined));
   readonly errors$: Observable<InfisicalK8sError>;
@@ -67,7 +69,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
       fire: (reason) => this.#trigger(reason),
       pushActive: () => this.#push?.active ?? false,
       loginBlockedUntil: () => this.#tokens.loginBlockedUntil,
-      loaded: () => this.#snapshot$.value !== undefined,
+      loaded: () => this.#lastSuccessAt !== undefined, // a fallback snapshot still awaits the first load
     });
     this.#connection = new Connection(options, (headers) => this.#scheduler.noteAnswer(headers));
     // A new login may carry new permissions (or follow a rotation); a renewal changes nothing server-side.
@@ -82,6 +84,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     this.#warnings = new AnswerWarnings(options.logger);
     this.#env = options.processEnv && new ProcessEnvBridge(options.processEnv, options.logger);
     this.#metrics = new ConfigMetrics(options.metrics, { clock: options.clock, status: () => this.status });
+    this.#fallback = options.fallback && new FallbackFile(options.fallback, options);
     this.#start();
   }
 
@@ -115,6 +118,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
       maxStalenessMs, refreshIntervalMs, lastRefreshAt: this.#lastRefreshAt, lastSuccessAt: this.#lastSuccessAt, lastError: this.#errors.lastError,
       accessTokenExpiresAt: this.#tokens.expiresAt, tokenStats: this.#tokens.stats, retryAfterMs: this.#errors.retryAfterMs,
       pollIntervalMs: scheduler.interval.current, nextAttemptAt: scheduler.nextAttemptAt, rateLimited: scheduler.rateLimited,
+      degraded: this.#fallback?.degraded ?? false, fallbackExpiresAt: this.#fallback?.expiresAt,
     });
   }
 
@@ -170,6 +174,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
       this.#lastSuccessAt = this.#o.clock.now();
       this.#metrics.settled();
       this.#errors.succeeded();
+      this.#fallback?.succeeded(this.#raw);
       this.#scheduler.succeeded(reason);
       // Imports are known only after a fetch: watch the imported folders too.
       this.#push?.watch(this.#sources.watchedLocations());
@@ -179,6 +184,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
       const typed = isInfisicalK8sError(error) ? error : toInfisicalK8sError(error, { phase: 'fetch', siteUrl: this.#o.siteUrl });
       this.#metrics.settled(typed.code);
       this.#report(typed);
+      await this.#fallback?.failed(typed, (values) => this.#publish(values, changedKeys(undefined, values), undefined, 'fallback').then((value) => this.#waiters.resolve(value)));
       this.#scheduler.failed(typed, reason);
       throw typed;
     }
@@ -201,12 +207,17 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     // the last answer, which is not the snapshot's when the schema refused it (it must fail again).
     const changed = changedKeys(this.#raw, raw);
     if (previous !== undefined && changed.length === 0) return previous;
+    return this.#publish(raw, changed, previous, reason);
+  }
+
+  /** Validates, freezes and announces a new snapshot (a fetched one, or the fallback file's while none is). */
+  async #publish(raw: Record<string, string>, changed: string[], previous: T | undefined, reason: RefreshReason): Promise<T> {
     const validated = this.#schema ? await validateSecrets(this.#schema, { ...raw }) : { ...raw };
     const value = deepFreeze(validated) as T;
     this.#raw = raw;
     this.#env?.apply(raw, value);
     this.#snapshot$.next(value);
-    this.#changes$.next({ snapshot: value, previous, changedKeys: changed, at: o.clock.now(), reason });
+    this.#changes$.next({ snapshot: value, previous, changedKeys: changed, at: this.#o.clock.now(), reason });
     this.#sources.served();
     return value;
   }
@@ -256,6 +267,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
     await this.#connection.endRequests();
     await this.#inFlight?.catch(() => undefined);
     await this.#connection.revoking(true, () => this.#sources.revokeLeases());
+    await this.#fallback?.close();
     await this.#connection.revoking(this.#o.revokeOnClose, () => this.#tokens.close(this.#o.revokeOnClose));
     await this.#connection.close();
     this.#snapshot$.complete();

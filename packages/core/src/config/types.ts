@@ -16,12 +16,12 @@ export type ConfigOutput<S> = S extends StandardSchemaV1 ? StandardSchemaV1.Infe
  * Why a refresh ran: `initial` (start-up), `interval` (polling), `token` (a new login), `token-file` (the kubelet
  * rotated the service-account token), `push` (a change event), `manual` (`refresh()`), `reconnect` (the event
  * stream came back; events are not replayed), `retry` (backoff after a failure), `files` (a
- * mounted secrets directory changed), `lease` (a dynamic secret's lease was replaced or ended).
+ * mounted secrets directory changed), `lease` (a dynamic secret's lease was replaced or ended), `fallback` (the first load met an outage: the fallback file's snapshot).
  *
  * @example
  * config.changes$.subscribe(({ reason }) => reason === 'push' && console.log('pushed change'));
  */
-export type RefreshReason = 'initial' | 'interval' | 'token' | 'token-file' | 'push' | 'manual' | 'reconnect' | 'retry' | 'files' | 'lease';
+export type RefreshReason = 'initial' | 'interval' | 'token' | 'token-file' | 'push' | 'manual' | 'reconnect' | 'retry' | 'files' | 'lease' | 'fallback';
 
 /**
  * A new snapshot, published only when a raw value really changed.
@@ -54,6 +54,8 @@ export interface ConfigStatus {
   closed: boolean;
   /** `push` while every change-event stream is connected, else `polling`. */
   mode: 'push' | 'polling';
+  /** Serving the fallback file's snapshot (`fallback` option): no load from Infisical has succeeded yet. */
+  degraded: boolean;
   lastRefreshAt: number | undefined;
   lastSuccessAt: number | undefined;
   /** The last failure since the last success (cleared by a success). */
@@ -86,7 +88,8 @@ export interface ConfigStatus {
  * app.get('/ready', (_req, res) => { const r = config.readiness(); res.status(r.status === 'ready' ? 200 : 503).json(r); });
  */
 export interface ReadinessReport {
-  status: 'ready' | 'not-ready';
+  /** `degraded`: serving the fallback file's snapshot during an outage; it still takes traffic (HTTP 200). */
+  status: 'ready' | 'degraded' | 'not-ready';
   stale: boolean;
   code?: InfisicalErrorCode;
   /** The poll interval in effect (ms), present only while 429s have lengthened it beyond `refreshIntervalMs`. */

@@ -10,6 +10,7 @@ import { resolveAuth, type ResolvedAuth } from './auth.js';
 import { resolveSource, type ResolvedAnySource } from './sources.js';
 import { resolveProcessEnv, type ResolvedProcessEnv } from './process-env.js';
 import type { InfisicalConfigOptions, InfisicalLogger } from './types.js';
+import { resolveFallback, type ResolvedFallback } from '../fallback/options.js';
 
 export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_SITE_URL, ENVIRONMENT_VARIABLES, PROJECTED_TOKEN_PATH, SERVICE_ACCOUNT_TOKEN_PATH } from './defaults.js';
 export type { ResolvedAnySource, ResolvedFileSource, ResolvedSource } from './sources.js';
@@ -48,6 +49,8 @@ export interface ResolvedOptions {
   processEnv: ResolvedProcessEnv | undefined;
   /** OpenTelemetry reporting; undefined when off. */
   metrics: ResolvedMetrics | undefined;
+  /** The encrypted last-good-snapshot file; undefined when off. */
+  fallback: ResolvedFallback | undefined;
 }
 
 const consoleLogger: InfisicalLogger = {
@@ -190,5 +193,6 @@ export function resolveOptions(input: unknown, envInput: unknown = process.env):
     client: resolveClient(options.client),
     processEnv: resolveProcessEnv(options.processEnv),
     metrics: resolveMetrics(options.metrics),
+    fallback: resolveFallback(options.fallback, env),
   };
 }

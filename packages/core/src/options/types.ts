@@ -87,6 +87,31 @@ export interface InfisicalLogger {
 }
 
 /**
+ * A persistent last good snapshot, encrypted (AES-256-GCM), for a pod that starts while Infisical is unreachable.
+ * Written after loads (atomically, mode 0600); read only when the first load meets an outage (no answer, a
+ * timeout or a 5xx), never after a refusal (401, 403, 404, 429, a schema failure). While it is served, readiness
+ * says `degraded` and loading carries on; the first load that succeeds replaces it.
+ *
+ * @example
+ * createInfisicalConfig({ secrets, schema, fallback: { path: '/var/cache/app/secrets.enc' } }); // key from INFISICAL_FALLBACK_KEY
+ */
+export interface FallbackOptions {
+  /** The file (on a volume that outlives the container). Its directory is created (0700) when missing. */
+  path: string;
+  /**
+   * 32 random bytes: a Buffer, or their base64 or hex text (`openssl rand -base64 32`). Passphrases are refused.
+   * Default: the file at `keyPath`, else the variable named by `keyEnv`.
+   */
+  key?: string | Buffer;
+  /** The environment variable holding the key. Default `INFISICAL_FALLBACK_KEY`. */
+  keyEnv?: string;
+  /** A file holding the key (base64 or hex text, or the 32 raw bytes), e.g. a mounted Secret. Read at start. */
+  keyPath?: string;
+  /** A file older than this is refused (and, while served, readiness turns `not-ready` past it). Default 86 400 000 (24 h). */
+  maxAgeMs?: number;
+}
+
+/**
  * Everything `createInfisicalConfig` accepts. Each option has a default or an environment variable.
  *
  * @example
@@ -192,4 +217,6 @@ export interface InfisicalConfigOptions<S extends StandardSchemaV1 | undefined =
    * `{ meterProvider, attributes }`: that provider, these attributes on every data point. Default false.
    */
   metrics?: boolean | MetricsOptions;
+  /** The encrypted last-good-snapshot file (`FallbackOptions`). Default: off. */
+  fallback?: FallbackOptions;
 }

@@ -42,7 +42,7 @@ afterEach(async () => {
 });
 
 /** An app whose config merges a folder and a leased database user (`orders-db`: TTL 1 h, max TTL 6 h by default). */
-async function setUp(secret: { defaultTtl?: string; maxTtl?: string } = {}, source: Partial<DynamicSourceOptions> = {}, role = 'member'): Promise<Setup> {
+async function setUp(secret: { defaultTtl?: string; maxTtl?: string } = {}, source: Partial<DynamicSourceOptions> = {}, role = 'member', maxStalenessMs?: number): Promise<Setup> {
   const clock = new ManualClock();
   const emu = await startEmulator({ clock });
   const app = await provision(emu, { secrets: { GREETING: 'hello' }, token: { expirationSeconds: 40 * 24 * 3600 } });
@@ -65,6 +65,7 @@ async function setUp(secret: { defaultTtl?: string; maxTtl?: string } = {}, sour
     client: { retry: false },
     push: false,
     refreshIntervalMs: 0,
+    ...(maxStalenessMs !== undefined ? { maxStalenessMs } : {}),
     tokenFileCheckIntervalMs: 10 * DAY,
   });
   s = { emu, app, clock, config, logger };
@@ -179,8 +180,9 @@ describe('Source: dynamic (leased credentials)', () => {
     expect(h.emu.dynamicSecrets.liveLeases('orders-db')).toBe(1);
   }, 60_000);
 
-  it('when no lease can be had after the end, the refetch fails with a typed error and recovers once the server does', async () => {
-    const h = await setUp({ defaultTtl: '1h', maxTtl: '12h' });
+  it('when no lease can be had after the end, the refetch fails with a typed error, the config is stale at once, and recovers once the server does', async () => {
+    // A day of maxStalenessMs: only the ended lease can make the config stale within the hour.
+    const h = await setUp({ defaultTtl: '1h', maxTtl: '12h' }, {}, 'member', DAY);
     await h.config.ready();
     const errors: string[] = [];
     const messages: string[] = [];
@@ -190,13 +192,20 @@ describe('Source: dynamic (leased credentials)', () => {
     });
     h.emu.faults.inject({ route: LEASES.renew, status: 503 });
     const createFault = h.emu.faults.inject({ route: LEASES.create, status: 503 });
-    await h.clock.advance(HOUR + MINUTE);
+    await h.clock.advance(HOUR - MINUTE);
+    // Renewals failing, the lease not ended yet: its credentials still work, the config is not stale.
+    expect(h.config.status.stale).toBe(false);
+    await h.clock.advance(2 * MINUTE);
     expect(errors.length).toBeGreaterThan(0);
     expect(h.config.status.lastError?.code).toBe(errors[0]);
+    // The served credentials ended with their lease: stale (not ready) long before maxStalenessMs.
+    expect(h.config.status.stale).toBe(true);
+    expect(h.config.readiness().status).toBe('not-ready');
     expect(messages.join('\n')).not.toContain(h.config.get('DB_PASS'));
     h.emu.faults.clear(createFault);
     await h.clock.advance(10 * MINUTE);
     expect(servedIsLive(h)).toBe(true);
+    expect(h.config.status.stale).toBe(false);
   }, 60_000);
 
   it('an unknown dynamic secret rejects ready() with a typed error', async () => {

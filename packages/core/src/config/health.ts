@@ -24,6 +24,8 @@ export interface HealthState {
   degraded?: boolean;
   /** While degraded: when the served file passes its maximum age (epoch ms). */
   fallbackExpiresAt?: number | undefined;
+  /** A dynamic secret's lease whose credentials are served has ended, and no new lease replaced it. */
+  leaseEnded?: boolean;
 }
 
 /**
@@ -33,6 +35,8 @@ export interface HealthState {
 export function isStale(state: HealthState): boolean {
   // The fallback file's values are as old as the file: past its maximum age they are too old to serve.
   if (state.degraded && state.fallbackExpiresAt !== undefined) return state.now > state.fallbackExpiresAt;
+  // Ended credentials no longer work, however recent the last success.
+  if (state.leaseEnded) return true;
   if (state.lastSuccessAt === undefined) return false;
   if (state.now - state.lastSuccessAt <= state.maxStalenessMs) return false;
   if (state.lastError !== undefined) return true;

@@ -118,7 +118,7 @@ export class TypedConfig<T> implements InfisicalConfig<T> {
       maxStalenessMs, refreshIntervalMs, lastRefreshAt: this.#lastRefreshAt, lastSuccessAt: this.#lastSuccessAt, lastError: this.#errors.lastError,
       accessTokenExpiresAt: this.#tokens.expiresAt, tokenStats: this.#tokens.stats, retryAfterMs: this.#errors.retryAfterMs,
       pollIntervalMs: scheduler.interval.current, nextAttemptAt: scheduler.nextAttemptAt, rateLimited: scheduler.rateLimited,
-      degraded: this.#fallback?.degraded ?? false, fallbackExpiresAt: this.#fallback?.expiresAt,
+      degraded: this.#fallback?.degraded ?? false, fallbackExpiresAt: this.#fallback?.expiresAt, leaseEnded: this.#sources.leaseEnded(this.#o.clock.now()),
     });
   }
 

@@ -59,6 +59,8 @@ export class DynamicSource {
   #withToken: WithToken | undefined;
   /** The values the last read handed out: what "not modified" and "served" compare with. */
   #handed: Readonly<Record<string, string>> | undefined;
+  /** The lease whose credentials the published snapshot carries. */
+  #served: Lease | undefined;
   #closed = false;
 
   constructor(client: InfisicalClient, source: ResolvedDynamicSource, hooks: DynamicSourceHooks) {
@@ -208,6 +210,7 @@ export class DynamicSource {
 
   /** The config published a snapshot: once it carries the new lease's credentials, the superseded lease goes. */
   served(): void {
+    if (this.#current && this.#handed === this.#current.values) this.#served = this.#current;
     const retiring = this.#retiring;
     if (!retiring || this.#handed !== this.#current?.values) return;
     this.#retiring = undefined;
@@ -224,6 +227,14 @@ export class DynamicSource {
       if (error instanceof InfisicalApiError && error.status === 404) return;
       this.#hooks.logger.warn(`dynamic secret ${this.#source.name}: revoking a lease failed (${toInfisicalK8sError(error, { phase: 'fetch' }).code}); it ends at its TTL`);
     }
+  }
+
+  /**
+   * The credentials the config serves came from a lease that has ended (a failed renewal kept them until its end,
+   * and no new lease replaced them yet): they no longer work, so the config reports stale.
+   */
+  ended(now: number): boolean {
+    return this.#served !== undefined && this.#served.expireAtMs <= now;
   }
 
   /** Stops the timers and revokes every lease this source holds (a creation in flight is revoked when it lands). */

@@ -126,6 +126,11 @@ export class SecretSources {
     for (const source of this.#infisicalSources()) this.#answers.release(this.#keyOf(source));
   }
 
+  /** A dynamic source's served credentials have ended (see `DynamicSource.ended`). */
+  leaseEnded(now: number): boolean {
+    return [...this.#leases.values()].some((lease) => lease.ended(now));
+  }
+
   /** Revokes every lease of the dynamic sources (close() calls it while requests may still go out). */
   async revokeLeases(): Promise<void> {
     await Promise.all([...this.#leases.values()].map((lease) => lease.close()));

@@ -86,16 +86,16 @@ describe('examples/leased-db-app', () => {
   }, 180_000);
 });
 
-describe('examples/leased-db-app: bad configuration', () => {
-  const connect: Connect = () => ({ query: async () => [], end: async () => undefined });
+const idleDatabase: Connect = () => ({ query: async () => [], end: async () => undefined });
 
+describe('examples/leased-db-app: bad configuration', () => {
   it('names the missing variable, and fails start-up with a typed error when the dynamic secret does not exist', async () => {
     emu = await startEmulator();
     app = await provision(emu, { secrets: { DB_HOST: 'orders-db.internal' } });
     const db = emu.createProject({ name: 'orders' });
     emu.addIdentityToProject(db.id, app.identityId, 'member');
-    await expect(startApp({ port: 0, env: app.env, logger: false, connect })).rejects.toMatchObject({ code: 'OPTIONS_INVALID', message: expect.stringContaining('DB_PROJECT_SLUG') });
-    const failed = startApp({ port: 0, env: { ...app.env, DB_PROJECT_SLUG: db.slug, DB_DYNAMIC_SECRET: 'no-such-db' }, logger: false, connect });
+    await expect(startApp({ port: 0, env: app.env, logger: false, connect: idleDatabase })).rejects.toMatchObject({ code: 'OPTIONS_INVALID', message: expect.stringContaining('DB_PROJECT_SLUG') });
+    const failed = startApp({ port: 0, env: { ...app.env, DB_PROJECT_SLUG: db.slug, DB_DYNAMIC_SECRET: 'no-such-db' }, logger: false, connect: idleDatabase });
     await expect(failed).rejects.toMatchObject({ name: 'InfisicalK8sError', message: expect.stringContaining('no dynamic secret no-such-db') });
     expect(emu.dynamicSecrets.liveLeases()).toBe(0);
   }, 60_000);

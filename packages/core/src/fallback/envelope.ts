@@ -24,7 +24,7 @@ export type OpenFailure = 'malformed' | 'version' | 'authentication';
 /** Encrypts a payload with AES-256-GCM under a fresh random IV: the file's whole text. */
 export function seal(payload: FallbackPayload, key: FallbackKey): string {
   const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key.bytes(), iv, { authTagLength: TAG_BYTES });
+  const cipher = createCipheriv('aes-256-gcm', key.reveal(), iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(AAD);
   const data = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
   const envelope = { format: FORMAT, version: VERSION, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
@@ -58,7 +58,7 @@ export function open(text: string, key: FallbackKey): FallbackPayload | OpenFail
   if (typeof parts === 'string') return parts;
   let plain: string;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key.bytes(), parts.iv, { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv('aes-256-gcm', key.reveal(), parts.iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(AAD);
     decipher.setAuthTag(parts.tag);
     plain = Buffer.concat([decipher.update(parts.data), decipher.final()]).toString('utf8');

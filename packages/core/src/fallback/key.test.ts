@@ -40,7 +40,7 @@ describe('Function: keyFromOption / keyFromFile', () => {
   it('never shows the key: inspect, JSON and String give a placeholder', () => {
     const text = randomBytes(32).toString('base64');
     const key = keyFromOption('k', text);
-    const derived = key.bytes().toString('hex');
+    const derived = key.reveal().toString('hex');
     for (const shown of [inspect(key), JSON.stringify({ key }), String(key), inspect(resolveFallback({ path: '/x', key: text }, {}))]) {
       expect(shown).not.toContain(text);
       expect(shown).not.toContain(derived);

@@ -1,7 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { inspect } from 'node:util';
 import { invalid, invalidOption } from '../options/check.js';
+import { Redacted } from '../util/redacted.js';
 
 /** Bytes of key material the fallback file needs: an AES-256 key's worth of randomness. */
 export const FALLBACK_KEY_BYTES = 32;
@@ -9,34 +9,12 @@ const HOW_TO_MAKE_ONE = '32 random bytes as base64 or hex, for example `openssl 
 /** Binds the derived key to this one use, so the same material used elsewhere yields another key. */
 const HKDF_INFO = 'infisical-k8s fallback file v1';
 
-/**
- * The AES-256-GCM key of the fallback file. Holds the bytes privately: `util.inspect`, `JSON.stringify` and string
- * conversion show a placeholder, so a logged options object never shows the key.
- */
-export class FallbackKey {
-  readonly #bytes: Buffer;
+/** The AES-256-GCM key of the fallback file, for node:crypto only (`reveal()`); printed, it shows `[redacted]`. */
+export type FallbackKey = Redacted<Buffer>;
 
-  constructor(material: Buffer) {
-    // HKDF rather than the bytes as they are: the same material may serve another purpose without key reuse.
-    this.#bytes = Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), HKDF_INFO, FALLBACK_KEY_BYTES));
-  }
-
-  /** The derived 32-byte key, for node:crypto only. */
-  bytes(): Buffer {
-    return this.#bytes;
-  }
-
-  toJSON(): string {
-    return '[FallbackKey]';
-  }
-
-  toString(): string {
-    return '[FallbackKey]';
-  }
-
-  [inspect.custom](): string {
-    return '[FallbackKey]';
-  }
+/** HKDF rather than the bytes as they are: the same material may serve another purpose without key reuse. */
+function derive(material: Buffer): FallbackKey {
+  return new Redacted(Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), HKDF_INFO, FALLBACK_KEY_BYTES)));
 }
 
 /** 32 bytes from hex or base64 (standard or URL-safe) text; undefined for anything else. */
@@ -56,12 +34,12 @@ function decodeText(text: string): Buffer | undefined {
  */
 export function keyFromOption(name: string, value: unknown): FallbackKey {
   if (Buffer.isBuffer(value)) {
-    if (value.length === FALLBACK_KEY_BYTES) return new FallbackKey(value);
+    if (value.length === FALLBACK_KEY_BYTES) return derive(value);
     const decoded = decodeText(value.toString('latin1'));
-    if (decoded) return new FallbackKey(decoded);
+    if (decoded) return derive(decoded);
   } else if (typeof value === 'string') {
     const decoded = decodeText(value);
-    if (decoded) return new FallbackKey(decoded);
+    if (decoded) return derive(decoded);
   }
   throw invalidOption(name, HOW_TO_MAKE_ONE, value, 'passphrases are not accepted');
 }
@@ -75,7 +53,7 @@ export function keyFromFile(option: string, path: string): FallbackKey {
     invalid(`${option} "${path}" cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): mount the key file or fix the path`);
   }
   const decoded = decodeText(content.toString('latin1'));
-  if (decoded) return new FallbackKey(decoded);
-  if (content.length === FALLBACK_KEY_BYTES) return new FallbackKey(content);
+  if (decoded) return derive(decoded);
+  if (content.length === FALLBACK_KEY_BYTES) return derive(content);
   invalid(`${option} "${path}" must hold ${HOW_TO_MAKE_ONE}, or the 32 raw bytes; it holds ${content.length} bytes of something else`);
 }

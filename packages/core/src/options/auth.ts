@@ -1,33 +1,13 @@
 import { createHash } from 'node:crypto';
-import { inspect } from 'node:util';
+import { Redacted } from '../util/redacted.js';
 import { ENVIRONMENT_VARIABLES } from './defaults.js';
 import { fromEnv, invalid, invalidOption, object, string, type Bag } from './check.js';
 
 /** How core logs in: Kubernetes Auth (the default), Universal Auth, or a given access token. */
 export type AuthMethod = 'kubernetes' | 'universal-auth' | 'access-token';
 
-/**
- * A client secret or a given access token: readable only through `reveal()`, so neither `util.inspect`,
- * `JSON.stringify` nor a template string of the resolved options can show it.
- */
-export class Credential {
-  readonly #value: string;
-  constructor(value: string) {
-    this.#value = value;
-  }
-  reveal(): string {
-    return this.#value;
-  }
-  toString(): string {
-    return '[redacted]';
-  }
-  toJSON(): string {
-    return '[redacted]';
-  }
-  [inspect.custom](): string {
-    return 'Credential [redacted]';
-  }
-}
+/** A client secret or a given access token: readable only through `reveal()`. */
+export type Credential = Redacted<string>;
 
 export type ResolvedAuth =
   | { method: 'kubernetes'; scope: string }
@@ -52,12 +32,12 @@ function universal(options: Bag, env: Bag): ResolvedAuth {
   if (!clientId) invalid(`universalAuth.clientId is missing: pass the identity's Universal Auth client ID or set ${ID_VARS[0]}`);
   if (!secret) invalid(`universalAuth.clientSecret is missing: pass a client secret of the identity or set ${SECRET_VARS[0]}`);
   const from = options.universalAuth === undefined ? `${ID_VARS[0]} and ${SECRET_VARS[0]}` : 'universalAuth';
-  return { method: 'universal-auth', clientId, clientSecret: new Credential(secret), from, scope: `universal-auth:${clientId}` };
+  return { method: 'universal-auth', clientId, clientSecret: new Redacted(secret), from, scope: `universal-auth:${clientId}` };
 }
 
 function accessToken(value: string, from: string): ResolvedAuth {
   if (/\s/.test(value)) invalid(`${from} must be one access token without spaces or line breaks`);
-  return { method: 'access-token', accessToken: new Credential(value), from, scope: `access-token:${digest(value)}` };
+  return { method: 'access-token', accessToken: new Redacted(value), from, scope: `access-token:${digest(value)}` };
 }
 
 /**

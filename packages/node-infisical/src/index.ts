@@ -49,7 +49,7 @@ export {
 export type { InfisicalApiErrorReason } from './errors/reason.js';
 export { scrubCredentials } from './errors/redact.js';
 export { kindOf } from './errors/kind.js';
-export { readTokenClaims, type TokenClaims } from './api/token-claims.js';
+export { readTokenClaims, readTokenPayload, type TokenClaims } from './api/token-claims.js';
 export {
   isTokenError,
   isUseLimitError,

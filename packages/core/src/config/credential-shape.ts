@@ -1,14 +1,7 @@
+import { readTokenPayload } from 'node-infisical';
+
 /** Three base64url parts, the first two JSON: a JWT, whatever signed it. */
 const JWT_SHAPE = /^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-
-function payloadOf(value: string): Record<string, unknown> | undefined {
-  try {
-    const payload: unknown = JSON.parse(Buffer.from(value.split('.')[1] ?? '', 'base64url').toString('utf8'));
-    return payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Whether a value is one of the credentials this library holds: an Infisical identity access token (its
@@ -19,7 +12,7 @@ function payloadOf(value: string): Record<string, unknown> | undefined {
 export function isPlatformCredential(value: string): boolean {
   const trimmed = value.trim();
   if (!JWT_SHAPE.test(trimmed)) return false;
-  const claims = payloadOf(trimmed);
+  const claims = readTokenPayload(trimmed);
   if (!claims) return false;
   const subject = typeof claims.sub === 'string' ? claims.sub : '';
   return 'authTokenType' in claims || 'identityAccessTokenId' in claims || 'kubernetes.io' in claims || subject.startsWith('system:serviceaccount:');

@@ -36,7 +36,14 @@ const STRINGS = ['jti', 'identityAccessTokenId'] as const;
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
-function payloadOf(token: string): Record<string, unknown> | undefined {
+/**
+ * A JWT's payload as it stands, every claim untyped; undefined when it is not a JWT with a JSON object payload.
+ * `readTokenClaims` reads the claims a client needs from it.
+ *
+ * @example
+ * 'kubernetes.io' in (readTokenPayload(value) ?? {}); // a service-account token?
+ */
+export function readTokenPayload(token: string): Record<string, unknown> | undefined {
   const payload = token.split('.')[1];
   if (!payload) return undefined;
   try {
@@ -65,7 +72,7 @@ function kubernetesClaims(c: Record<string, unknown>, out: TokenClaims): void {
  * readTokenClaims(readFileSync('/var/run/secrets/infisical/token', 'utf8'))?.namespace; // 'default'
  */
 export function readTokenClaims(token: string): TokenClaims | undefined {
-  const c = payloadOf(token);
+  const c = readTokenPayload(token);
   if (!c) return undefined;
   const out: TokenClaims = {};
   for (const key of NUMBERS) {

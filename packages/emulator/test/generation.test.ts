@@ -138,8 +138,17 @@ describe('Function: main (CLI) --generation', () => {
     const lines: string[] = [];
     let stop!: () => void;
     const stopped = new Promise<void>((resolve) => (stop = resolve));
-    const running = main(['--generation', '2024'], { log: (line) => lines.push(line), stopped });
-    for (let i = 0; i < 500 && !lines.includes('Press Ctrl-C to stop.'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Waits for the banner's last line itself, not a fixed 5 s of polling (a busy machine may need longer).
+    let printed!: () => void;
+    const banner = new Promise<void>((resolve) => (printed = resolve));
+    const running = main(['--generation', '2024'], {
+      log: (line) => {
+        lines.push(line);
+        if (line === 'Press Ctrl-C to stop.') printed();
+      },
+      stopped,
+    });
+    await Promise.race([banner, running.then(() => undefined)]);
     expect(lines).toContain('Server generation:         2024');
     expect(lines).toContain('Renewal mode:              classic');
     const site = lines.find((l) => l.startsWith('export INFISICAL_SITE_URL='))!.split('=')[1]!;

@@ -68,8 +68,19 @@ describe('Function: main (CLI)', () => {
     const lines: string[] = [];
     let stop!: () => void;
     const stopped = new Promise<void>((resolve) => (stop = resolve));
-    const running = main(['--tls', '--classic'], { log: (line) => lines.push(line), stopped });
-    for (let i = 0; i < 200 && !lines.includes('Press Ctrl-C to stop.'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Waits for the banner's last line itself, not a fixed 2 s of polling: on a busy machine the start (a CA, TLS
+    // keys, a provisioned demo) can take longer, and only the test timeout may bound it.
+    let printed!: () => void;
+    const banner = new Promise<void>((resolve) => (printed = resolve));
+    const running = main(['--tls', '--classic'], {
+      log: (line) => {
+        lines.push(line);
+        if (line === 'Press Ctrl-C to stop.') printed();
+      },
+      stopped,
+    });
+    // A main() that ends (or fails) before printing it must fail the test, not leave it waiting.
+    await Promise.race([banner, running.then(() => undefined)]);
     const env = Object.fromEntries(lines.filter((l) => l.startsWith('export ')).map((l) => l.slice(7).split('=') as [string, string]));
     expect(Object.keys(env)).toEqual([
       'INFISICAL_SITE_URL',

@@ -45,6 +45,34 @@ async function expectStillServing(): Promise<void> {
   expect(rejections).not.toHaveBeenCalled();
 }
 
+/**
+ * Sends a raw GET for `target` (any request target, not only a path) and returns everything the server wrote until
+ * it closed the connection, or what it wrote until something escaped the server as an unhandled rejection.
+ */
+async function rawTarget(target: string): Promise<string> {
+  const { port, hostname } = new URL(emu.infisicalUrl);
+  const socket = connect(Number(port), hostname);
+  socket.setEncoding('utf8');
+  socket.on('error', () => {});
+  let answer = '';
+  socket.on('data', (chunk: string) => (answer += chunk));
+  let escaped: ((reason: unknown) => void) | undefined;
+  try {
+    await Promise.race([
+      new Promise((resolve) => socket.once('close', resolve)),
+      new Promise((resolve) => process.once('unhandledRejection', (escaped = resolve))),
+      new Promise((_, reject) => {
+        socket.once('connect', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n\r\n`));
+        socket.once('error', reject);
+      }),
+    ]);
+  } finally {
+    if (escaped) process.off('unhandledRejection', escaped);
+    socket.destroy();
+  }
+  return answer;
+}
+
 /** A GET with its own deadline, so a server that never answers fails the test instead of hanging it. */
 function rawGet(path: string): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
@@ -78,6 +106,15 @@ describe('Emulator: never takes its host process down', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await expectStillServing();
     expect(rejections).not.toHaveBeenCalled();
+  });
+
+  // Node hands these to the handler as they came (an asterisk-form target, an absolute URL it cannot parse):
+  // they fail before any route is matched, outside every handler, so only the server's last line of defence
+  // stands between them and an unhandled rejection.
+  it.each(['*', 'http://[bad'])('answers a request target %j that is not a path, and keeps serving', async (target) => {
+    const answer = await rawTarget(target);
+    expect(answer).toMatch(/^HTTP\/1\.1 [45]\d\d /);
+    await expectStillServing();
   });
 
   it('answers 400 FST_ERR_BAD_URL for a malformed percent-escape, on a route and off one', async () => {

@@ -5,7 +5,7 @@
 import { rm } from 'node:fs/promises';
 import express from 'express';
 import express4 from 'express4';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEmulator, provision, type Emulator, type Provisioned } from '@infisical-k8s/emulator';
 import { infisical, type InfisicalMiddleware, type InfisicalMiddlewareOptions } from '@infisical-k8s/express';
 import { listenOn } from './support/listen.js';
@@ -68,6 +68,8 @@ describe.each([
 
   it('after a failed attempt: the failure\'s code, and the Retry-After asked for', async () => {
     const { mw, url } = await start((e) => void e.faults.inject({ route: LOGIN, status: 403 }), { waitForSecretsMs: 50, retryAfterSeconds: 30 });
+    // The request comes after the failure, so the failure's code is the one to tell (however loaded the machine).
+    await vi.waitFor(() => expect(mw.config.status.lastError).toBeDefined(), { timeout: 15_000 });
     const res = await fetch(url);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('30');
@@ -78,12 +80,43 @@ describe.each([
   });
 
   it('a request that arrives while the first load is under way is served once it lands', async () => {
-    // The login takes a while; the request waits for it (default waitForSecretsMs) instead of failing.
-    const { mw, url } = await start((e) => void e.faults.inject({ route: LOGIN, delayMs: 300, times: 1 }));
-    expect(mw.config.status.ready).toBe(false);
+    // The first fetch fails and Infisical asks for 2 s: the request, sent once that fetch was answered, waits for the
+    // retry (default waitForSecretsMs, 5 s) instead of failing.
+    const { mw, url } = await start((e) => void e.faults.inject({ route: 'GET /api/v4/secrets', status: 503, retryAfter: 2, times: 1 }));
+    await vi.waitFor(() => expect(emu!.counters.get('GET /api/v4/secrets')).toBe(1), { timeout: 15_000 });
     const res = await fetch(url);
+    expect(mw.config.status.ready).toBe(true);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ greeting: SEEDED });
+    expect(emu!.counters.get('GET /api/v4/secrets')).toBe(2);
+  });
+});
+
+describe('Response: after close()', () => {
+  it('a request is refused with the problem document and code CLOSED, as ready() is, instead of a snapshot that no longer refreshes', async () => {
+    emu = await startEmulator();
+    app = await provision(emu, { secrets: { GREETING: SEEDED } });
+    const mw = infisical({
+      siteUrl: emu.infisicalUrl,
+      kubernetesAuth: { identityId: app.identityId, tokenPath: app.projected.path },
+      secrets: { projectId: app.projectId, environment: 'prod' },
+      push: false,
+      logger: { warn: () => undefined, error: () => undefined },
+    });
+    const web = express();
+    web.use(mw);
+    web.get('/', (req, res) => void res.json({ greeting: (req.secrets as Record<string, string>).GREETING }));
+    const { url, close } = await listenOn(web);
+    closers.push(close);
+    await mw.ready();
+    expect(await (await fetch(url)).json()).toEqual({ greeting: SEEDED });
+    await mw.close();
+    await expect(mw.ready()).rejects.toMatchObject({ code: 'CLOSED' });
+    const res = await fetch(url);
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual(problem('CLOSED'));
+    expect(text).not.toContain(SEEDED);
   });
 });
 

@@ -57,6 +57,15 @@ describe('Property: req.secrets where another library owns one of the names', ()
     const web = express4();
     web.get('/before', (req, res) => void res.json({ infisical: req.infisical as unknown }));
     web.use(mw);
+    web.get('/assign', (req, res) => {
+      // Own properties here: still assignable, reassignable and deletable like any property of the request.
+      const loose = req as unknown as { secrets?: unknown };
+      loose.secrets = 'first';
+      loose.secrets = 'second';
+      const assigned = loose.secrets;
+      delete loose.secrets;
+      res.json({ assigned, after: loose.secrets ?? null });
+    });
     web.get('/', (req, res) => void res.json({ greeting: req.secrets.GREETING, config: req.infisical === mw.config, printed: inspect(req).includes(SEEDED) || JSON.stringify(Object.keys(req)).includes('secrets') }));
     const { url, close } = await listenOn(web);
     closers.push(close);
@@ -67,6 +76,7 @@ describe('Property: req.secrets where another library owns one of the names', ()
     // Nothing of ours on the shared prototype: a request the middleware never handled sees the other library's value.
     expect(Object.getOwnPropertyDescriptor(base, 'infisical')).toEqual({ ...descriptor, enumerable: false });
     expect(Object.hasOwn(base, 'secrets')).toBe(false);
+    expect(await get(`${url}/assign`)).toEqual({ assigned: 'second', after: null });
     expect(await get(`${url}/before`)).toEqual({ infisical: 'another library' });
   });
 });

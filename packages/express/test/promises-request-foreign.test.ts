@@ -59,14 +59,18 @@ describe('Property: req.secrets where another library owns one of the names', ()
     web.use(mw);
     web.get('/assign', (req, res) => {
       // Own properties here: still assignable, reassignable and deletable like any property of the request.
-      const loose = req as unknown as { secrets?: unknown };
+      const loose = req as unknown as { secrets?: unknown; infisical?: unknown };
       loose.secrets = 'first';
       loose.secrets = 'second';
-      const assigned = loose.secrets;
+      loose.infisical = 'mine';
+      loose.infisical = 'mine again';
+      const assigned = [loose.secrets, loose.infisical];
       delete loose.secrets;
-      res.json({ assigned, after: loose.secrets ?? null });
+      delete loose.infisical;
+      // Deleted, the request reads its prototype's again: nothing for secrets, the other library's infisical.
+      res.json({ assigned, after: [loose.secrets ?? null, loose.infisical] });
     });
-    web.get('/', (req, res) => void res.json({ greeting: req.secrets.GREETING, config: req.infisical === mw.config, printed: inspect(req).includes(SEEDED) || JSON.stringify(Object.keys(req)).includes('secrets') }));
+    web.get('/', (req, res) => void res.json({ greeting: req.secrets.GREETING, config: req.infisical === mw.config, printed: inspect(req).includes(SEEDED) || Object.keys(req).some((key) => key === 'secrets' || key === 'infisical') }));
     const { url, close } = await listenOn(web);
     closers.push(close);
 
@@ -76,7 +80,7 @@ describe('Property: req.secrets where another library owns one of the names', ()
     // Nothing of ours on the shared prototype: a request the middleware never handled sees the other library's value.
     expect(Object.getOwnPropertyDescriptor(base, 'infisical')).toEqual({ ...descriptor, enumerable: false });
     expect(Object.hasOwn(base, 'secrets')).toBe(false);
-    expect(await get(`${url}/assign`)).toEqual({ assigned: 'second', after: null });
+    expect(await get(`${url}/assign`)).toEqual({ assigned: ['second', 'mine again'], after: [null, 'another library'] });
     expect(await get(`${url}/before`)).toEqual({ infisical: 'another library' });
   });
 });

@@ -46,8 +46,10 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
 /** `req.secrets` and `req.infisical` for this request: prototype accessors where Express shaped it, else own properties. */
 function attach(req: Request, entry: RequestSecrets): void {
   if (exposeOnRequest(req, entry)) return;
-  (req as unknown as { secrets: unknown }).secrets = entry.snapshot;
-  (req as unknown as { infisical: unknown }).infisical = entry.config;
+  // Defined, not assigned: assignment throws under an inherited getter without a setter (another library's
+  // `req.infisical`), failing every request. Not enumerable, so `util.inspect(req)` and JSON show no value here either.
+  Object.defineProperty(req, 'secrets', { value: entry.snapshot, writable: true, enumerable: false, configurable: true });
+  Object.defineProperty(req, 'infisical', { value: entry.config, writable: true, enumerable: false, configurable: true });
 }
 
 /**
@@ -75,6 +77,7 @@ export function infisical<S extends StandardSchemaV1 | undefined = undefined>(op
   // snapshot, so a request costs no allocation.
   let current: RequestSecrets | undefined;
   const entryFor = (snapshot: T): RequestSecrets => (current?.snapshot === snapshot ? current : { snapshot, config });
+  // Stryker disable next-line ObjectLiteral: without the cached entry every request takes firstSnapshot(), which resolves at once with the same snapshot (ready() returns the current one) and rejects with CLOSED after close(), as the cache does; only the per-request cost differs (pnpm bench)
   config.snapshot$.subscribe({ next: (snapshot) => (current = entryFor(snapshot)), complete: () => (current = undefined) });
 
   const middleware = function infisicalSecrets(req: Request, res: Response, next: NextFunction): void {

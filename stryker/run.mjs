@@ -30,6 +30,10 @@ for (const p of packages) {
     process.exit(2);
   }
 }
+if (folders.length > 0 && packages.length !== 1) {
+  console.error('test:mutation: --folder names a folder of one package: add --package <name>');
+  process.exit(2);
+}
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** '.' (the files at src's root) and each folder of src that holds source. */

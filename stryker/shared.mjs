@@ -26,7 +26,7 @@ export function packageConfig(pkg, extra = {}) {
   return {
     packageManager: 'pnpm',
     testRunner: 'vitest',
-    plugins: ['@stryker-mutator/vitest-runner'],
+    plugins: ['@stryker-mutator/vitest-runner', './stryker/live-reporter.mjs'],
     vitest: { configFile: `packages/${pkg}/vitest.config.ts`, dir: `packages/${pkg}`, related: true },
     mutate: [...mutate, `!packages/${pkg}/src/**/*.test.ts`],
     // Types only, or the barrel: nothing runs there.
@@ -40,7 +40,7 @@ export function packageConfig(pkg, extra = {}) {
     dryRunTimeoutMinutes: 60,
     incremental: true,
     incrementalFile: `${reports}/stryker-incremental.json`,
-    reporters: ['clear-text', 'progress', 'html', 'json'],
+    reporters: ['clear-text', 'progress', 'html', 'json', 'live'],
     htmlReporter: { fileName: `${reports}/index.html` },
     jsonReporter: { fileName: `${reports}/mutation.json` },
     tempDirName: `reports/mutation/.tmp-${pkg}${slice ? '-slice' : ''}`,

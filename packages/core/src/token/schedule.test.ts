@@ -67,6 +67,8 @@ describe('Function: planNext', () => {
     expect(planNext(info, 0, 0.5, false)).toEqual({ action: 'renew', at: 2_280_000 });
     expect(planNext({ ...info, expiresAt: 84_360_000 + HOUR }, 84_360_000 - 2_280_000 + 0, 0.5, false)?.action).toBe('login');
     expect(planNext({ ...info, expiresAt: Number.POSITIVE_INFINITY }, 0, 0.5, false)).toBeUndefined();
+    // No max TTL (0): renew at the same point, never an early login.
+    expect(planNext({ ...info, maxExpiresAt: 0 }, 0, 0.5, false)).toEqual({ action: 'renew', at: 2_280_000 });
   });
 
   // The property above rarely draws a token this close to its max TTL; these pin the margin's arithmetic.

@@ -44,18 +44,18 @@ describe('AdaptiveInterval after a 429', () => {
   });
 });
 
-describe('AdaptiveInterval: the level of the last 429', () => {
-  /** How many quiet fetches it takes to ease one step, and the interval after it. */
-  const step = (interval: AdaptiveInterval): [number, number] => {
-    const before = interval.current;
-    let fetches = 0;
-    while (interval.current === before && fetches < 100) {
-      interval.succeeded();
-      fetches += 1;
-    }
-    return [fetches, interval.current];
-  };
+/** How many quiet fetches it takes to ease one step, and the interval after it. */
+function step(interval: AdaptiveInterval): [number, number] {
+  const before = interval.current;
+  let fetches = 0;
+  while (interval.current === before && fetches < 100) {
+    interval.succeeded();
+    fetches += 1;
+  }
+  return [fetches, interval.current];
+}
 
+describe('AdaptiveInterval: the level of the last 429', () => {
   it('is forgotten once the interval eases below it: further steps are normal ones again', () => {
     const interval = new AdaptiveInterval(60_000, 3_600_000);
     interval.rateLimited();

@@ -16,10 +16,10 @@ class LiveReporter {
     writeFileSync(this.file, '');
   }
 
-  /** @param {{ fileName: string, location: { start: { line: number, column: number } }, status: string, mutatorName: string, replacement?: string, killedBy?: string[] }} result */
+  /** @param {{ fileName: string, location: { start: { line: number, column: number } }, status: string, mutatorName: string, replacement?: string, testsCompleted?: number, statusReason?: string }} result */
   onMutantTested(result) {
-    const { fileName, location, status, mutatorName, replacement } = result;
-    const line = { file: relative(process.cwd(), fileName), line: location.start.line, column: location.start.column, status, mutatorName, replacement };
+    const { fileName, location, status, mutatorName, replacement, testsCompleted, statusReason } = result;
+    const line = { file: relative(process.cwd(), fileName), line: location.start.line, column: location.start.column, status, mutatorName, replacement, testsCompleted, statusReason: statusReason?.slice(0, 200) };
     appendFileSync(this.file, `${JSON.stringify(line)}\n`);
   }
 }

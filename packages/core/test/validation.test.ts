@@ -37,6 +37,13 @@ describe('Function: validateSecrets (through createInfisicalConfig)', () => {
     expect(Object.isFrozen(snapshot.PORT.hosts)).toBe(true);
     expect(() => snapshot.PORT.hosts.push('c')).toThrow(TypeError);
     expect(h.config.get('PORT')).toEqual({ port: 8080, hosts: ['a', 'b'] });
+    await h.close();
+    // A function the schema built is the app's own: callable, and not frozen.
+    const withFunction = z.object({ GREETING: z.string().transform((greeting) => Object.assign(() => greeting, { calls: 0 })) });
+    h = await harness({ config: { push: false, schema: withFunction } });
+    const greet = (await h.config.ready()).GREETING;
+    expect(greet()).toBe('hello');
+    expect(Object.isFrozen(greet)).toBe(false);
   });
 
   it('works with arktype and with an async custom Standard Schema', async () => {

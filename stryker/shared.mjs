@@ -14,13 +14,21 @@
  * @returns {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
 export function packageConfig(pkg, extra = {}) {
-  const reports = `reports/mutation/${pkg}`;
+  // MUTATION_SLICE (set by run.mjs --by-folder) narrows a run to one folder of src ('.' = the files at its root),
+  // with its own incremental file and report: a run stopped midway loses one folder, not hours.
+  const slice = process.env.MUTATION_SLICE;
+  const reports = slice ? `reports/mutation/${pkg}/by-folder/${slice === '.' ? '_root' : slice}` : `reports/mutation/${pkg}`;
+  const mutate = !slice
+    ? [`packages/${pkg}/src/**/*.ts`]
+    : slice === '.'
+      ? [`packages/${pkg}/src/*.ts`]
+      : [`packages/${pkg}/src/${slice}/**/*.ts`];
   return {
     packageManager: 'pnpm',
     testRunner: 'vitest',
-    plugins: ['@stryker-mutator/vitest-runner'],
+    plugins: ['@stryker-mutator/vitest-runner', './stryker/live-reporter.mjs'],
     vitest: { configFile: `packages/${pkg}/vitest.config.ts`, dir: `packages/${pkg}`, related: true },
-    mutate: [`packages/${pkg}/src/**/*.ts`, `!packages/${pkg}/src/**/*.test.ts`],
+    mutate: [...mutate, `!packages/${pkg}/src/**/*.test.ts`],
     // Types only, or the barrel: nothing runs there.
     ignorePatterns: ['bench', 'reports', 'examples/*/dist', '**/dist', '.turbo', 'coverage'],
     coverageAnalysis: 'perTest',
@@ -32,10 +40,10 @@ export function packageConfig(pkg, extra = {}) {
     dryRunTimeoutMinutes: 60,
     incremental: true,
     incrementalFile: `${reports}/stryker-incremental.json`,
-    reporters: ['clear-text', 'progress', 'html', 'json'],
+    reporters: ['clear-text', 'progress', 'html', 'json', 'live'],
     htmlReporter: { fileName: `${reports}/index.html` },
     jsonReporter: { fileName: `${reports}/mutation.json` },
-    tempDirName: `reports/mutation/.tmp-${pkg}`,
+    tempDirName: `reports/mutation/.tmp-${pkg}${slice ? '-slice' : ''}`,
     cleanTempDir: 'always',
     thresholds: { high: 85, low: 80, break: null },
     ...extra,

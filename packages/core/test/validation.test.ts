@@ -29,6 +29,23 @@ describe('Function: validateSecrets (through createInfisicalConfig)', () => {
     expect(h.config.get('PORT')).toBe(8080);
   });
 
+  it('freezes what the schema built all the way down: no reader can change a nested value another reader sees', async () => {
+    const schema = z.object({ GREETING: z.string(), PORT: z.string().transform((port) => ({ port: Number(port), hosts: ['a', 'b'] })) });
+    h = await harness({ config: { push: false, schema } });
+    const snapshot = await h.config.ready();
+    expect(Object.isFrozen(snapshot.PORT)).toBe(true);
+    expect(Object.isFrozen(snapshot.PORT.hosts)).toBe(true);
+    expect(() => snapshot.PORT.hosts.push('c')).toThrow(TypeError);
+    expect(h.config.get('PORT')).toEqual({ port: 8080, hosts: ['a', 'b'] });
+    await h.close();
+    // A function the schema built is the app's own: callable, and not frozen.
+    const withFunction = z.object({ GREETING: z.string().transform((greeting) => Object.assign(() => greeting, { calls: 0 })) });
+    h = await harness({ config: { push: false, schema: withFunction } });
+    const greet = (await h.config.ready()).GREETING;
+    expect(greet()).toBe('hello');
+    expect(Object.isFrozen(greet)).toBe(false);
+  });
+
   it('works with arktype and with an async custom Standard Schema', async () => {
     h = await harness({ config: { push: false, schema: type({ GREETING: 'string', PORT: 'string.integer.parse' }) } });
     expect(await h.config.ready()).toEqual({ GREETING: 'hello', PORT: 8080 });

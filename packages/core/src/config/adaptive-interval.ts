@@ -23,11 +23,9 @@ const PRESSURE_GROWTH = 1.25;
  * learns it is near its shared budget without talking, before the limiter refuses anyone.
  */
 export function bucketUse(headers: { get(name: string): string | null }): number | undefined {
-  const limitHeader = headers.get('x-ratelimit-limit');
-  const remainingHeader = headers.get('x-ratelimit-remaining');
-  if (limitHeader === null || remainingHeader === null) return undefined;
-  const limit = Number(limitHeader);
-  const remaining = Number(remainingHeader);
+  // A missing header is NaN, not Number(null)'s 0: a server without limits says nothing about a bucket.
+  const limit = Number(headers.get('x-ratelimit-limit') ?? Number.NaN);
+  const remaining = Number(headers.get('x-ratelimit-remaining') ?? Number.NaN);
   if (!(limit > 0) || !Number.isFinite(remaining)) return undefined;
   return Math.min(1, Math.max(0, limit - remaining) / limit);
 }
@@ -90,17 +88,16 @@ export class AdaptiveInterval {
 
   /** A fetch went through: after a run of them, ease back toward the configured interval. */
   succeeded(): void {
-    if (this.#current === this.#configured) {
-      this.#refusedAt = undefined;
-      return;
-    }
+    // At the configured interval a step changes nothing, and any level still remembered is at or below it: the next
+    // 429 overwrites it and a pressure step takes the larger current interval instead.
     this.#quiet += 1;
     const next = Math.max(this.#configured, Math.round(this.#current * EASE));
-    const cautious = this.#refusedAt !== undefined && next < this.#refusedAt * CAUTION_MARGIN;
+    // No remembered level (0): never cautious.
+    const cautious = next < (this.#refusedAt ?? 0) * CAUTION_MARGIN;
     if (this.#quiet < (cautious ? CAUTIOUS_QUIET_FETCHES : QUIET_FETCHES)) return;
     this.#quiet = 0;
     this.#current = next;
-    if (this.#refusedAt !== undefined && next < this.#refusedAt) this.#refusedAt = undefined;
+    if (next < (this.#refusedAt ?? 0)) this.#refusedAt = undefined;
   }
 }
 
@@ -137,17 +134,17 @@ export class RefetchSpread {
 
   /** A push refetch went through; `use` is how full the shared bucket was (`bucketUse`). */
   succeeded(use: number | undefined): void {
-    if (use !== undefined && use >= PRESSURE_THRESHOLD) {
+    if ((use ?? 0) >= PRESSURE_THRESHOLD) {
       this.#quietAtMinimum = 0;
       this.#current = Math.min(this.#ceiling, Math.max(this.#minimum, Math.round(this.#current * PRESSURE_GROWTH)));
       return;
     }
-    if (this.#current === 0) return;
     if (this.#current > this.#minimum) {
       this.#current = Math.max(this.#minimum, Math.round(this.#current * SPREAD_EASE));
       this.#quietAtMinimum = 0;
       return;
     }
+    // At the minimum (or already none): count quiet refetches; the fifth ends the spread, later ones keep it ended.
     this.#quietAtMinimum += 1;
     if (this.#quietAtMinimum >= QUIET_FETCHES) this.#current = 0;
   }

@@ -30,6 +30,12 @@ describe('Function: isStale', () => {
     ['old, push vouches for it', { ...old, pushActive: true }, false],
     ['old, polling off', { ...old, refreshIntervalMs: 0 }, false],
     ['old, failing, push up', { ...old, ...failing, pushActive: true }, true],
+    ['exactly maxStalenessMs old and failing', { lastSuccessAt: base.now - 60_000, ...failing }, false],
+    ['a dynamic lease ended, though just refreshed', { leaseEnded: true }, true],
+    ['serving the fallback file at exactly its maximum age', { lastSuccessAt: undefined, ...failing, degraded: true, fallbackExpiresAt: base.now }, false],
+    ['serving the fallback file a millisecond past it', { lastSuccessAt: undefined, ...failing, degraded: true, fallbackExpiresAt: base.now - 1 }, true],
+    ['not serving the fallback file: its maximum age does not count', { fallbackExpiresAt: base.now - 1 }, false],
+    ['serving a fallback file with no maximum age: the usual rules', { ...old, ...failing, degraded: true }, true],
   ] as const)('%s', (_, change, stale) => {
     expect(isStale({ ...base, ...change })).toBe(stale);
   });
@@ -51,6 +57,8 @@ describe('Function: readinessOf, serving the fallback file', () => {
     ['degraded, then a refusal', { ...degraded, lastError: { ...failing.lastError, code: 'PERMISSION_DENIED' as const } }, 'not-ready'],
     ['degraded, the file past its maximum age', { ...degraded, fallbackExpiresAt: base.now - 1 }, 'not-ready'],
     ['degraded but closed', { ...degraded, closed: true }, 'not-ready'],
+    ['degraded before any error was recorded', { ...degraded, lastError: undefined }, 'degraded'],
+    ['not degraded: a refusal while the snapshot is fresh stays ready', { ...failing, lastError: { ...failing.lastError, code: 'PERMISSION_DENIED' as const } }, 'ready'],
   ] as const)('%s', (_, change, status) => {
     expect(readinessOf(statusOf({ ...base, ...change }), false).status).toBe(status);
   });
@@ -59,5 +67,6 @@ describe('Function: readinessOf, serving the fallback file', () => {
 describe('Function: describeStatus', () => {
   it('shows status and the number of keys, never more', () => {
     expect(describeStatus(statusOf({ ...base, ...failing, pushActive: true }), 3)).toBe("InfisicalConfig { ready: true, stale: false, mode: 'push', keys: 3, closed: false, lastError: 'SERVER_ERROR' }");
+    expect(describeStatus(statusOf({ ...base, degraded: true, fallbackExpiresAt: base.now + 1 }), 2)).toBe("InfisicalConfig { ready: true, stale: false, mode: 'polling', degraded: true, keys: 2, closed: false }");
   });
 });

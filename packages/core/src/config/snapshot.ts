@@ -1,9 +1,9 @@
 /** Freezes a snapshot all the way down, so no reader can change what another sees. */
 export function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<PropertyKey, unknown>)[key]);
-  }
+  // Primitives (null included) count as frozen; functions a schema built are the app's, left as they are.
+  if (typeof value !== 'object' || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const key of Reflect.ownKeys(value as object)) deepFreeze((value as Record<PropertyKey, unknown>)[key]);
   return value;
 }
 

@@ -51,3 +51,36 @@ describe('Function: describeAccessToken', () => {
     ).toBeNull();
   });
 });
+
+describe('Function: describeAccessToken, claims a server may leave out', () => {
+  it('exp without iat (no server we know sends that) is read against the pod clock, never NaN', () => {
+    const exp = Math.floor(SENT / 1000) + 1800;
+    expect(describeAccessToken(jwt({ exp }), { expiresIn: 3600, accessTokenMaxTTL: 0 }, SENT)).toMatchObject({ expiresAt: SENT + 1800_000, deadOnArrival: false });
+    expect(describeAccessToken(jwt({ exp }), { expiresIn: 0, accessTokenMaxTTL: 0 }, SENT).expiresAt).toBe(SENT + 1800_000);
+  });
+
+  it('creationEpoch without iat: the lineage is as old as the first login says, or starts now', () => {
+    const token = jwt({ exp: Math.floor(SENT / 1000) + 3600, creationEpoch: 1_000_000 });
+    expect(describeAccessToken(token, { expiresIn: 3600, accessTokenMaxTTL: DAY_S }, SENT)).toMatchObject({ createdAt: SENT, maxExpiresAt: SENT + DAY_S * 1000 });
+    expect(describeAccessToken(token, { expiresIn: 3600, accessTokenMaxTTL: DAY_S }, SENT, SENT - 5000).createdAt).toBe(SENT - 5000);
+  });
+
+  it('a classic token (no creationEpoch, no TTL claims): the TTLs of the answer, the first login of the lineage, its jti', () => {
+    const iat = Math.floor(SENT / 1000);
+    const first = SENT - 7200_000;
+    const info = describeAccessToken(jwt({ iat, exp: iat + 3600, jti: 'j-1' }), { expiresIn: 3600, accessTokenMaxTTL: DAY_S }, SENT, first);
+    expect(info).toMatchObject({ createdAt: first, ttlMs: 3600_000, maxExpiresAt: first + DAY_S * 1000, usesLimit: 0, lineage: 'j-1', expiredByPodClockMs: undefined });
+    // No max TTL, no TTL said (expiresIn 0), a uses limit, and the current servers' lineage id over the jti.
+    const other = describeAccessToken(jwt({ iat, exp: iat + 60, jti: 'j-2', identityAccessTokenId: 'id-2', numUsesLimit: 5 }), { expiresIn: 0, accessTokenMaxTTL: 0 }, SENT);
+    expect(other).toMatchObject({ createdAt: SENT, ttlMs: 0, maxExpiresAt: 0, usesLimit: 5, lineage: 'id-2' });
+    // A negative expiresIn is nonsense: no TTL, not a negative one.
+    expect(describeAccessToken(jwt({ iat, exp: iat + 60 }), { expiresIn: -5, accessTokenMaxTTL: 0 }, SENT).ttlMs).toBe(0);
+  });
+
+  it('counts how long a token arrived overdue by the pod clock, from the very millisecond of its exp', () => {
+    const exp = Math.floor(SENT / 1000);
+    expect(describeAccessToken(jwt({ iat: exp - 3600, exp }), { expiresIn: 3600, accessTokenMaxTTL: 0 }, SENT).expiredByPodClockMs).toBe(0);
+    expect(describeAccessToken(jwt({ iat: exp - 3600, exp }), { expiresIn: 3600, accessTokenMaxTTL: 0 }, SENT + 2000).expiredByPodClockMs).toBe(2000);
+    expect(describeAccessToken(jwt({ iat: exp - 3600, exp }), { expiresIn: 3600, accessTokenMaxTTL: 0 }, SENT - 1).expiredByPodClockMs).toBeUndefined();
+  });
+});

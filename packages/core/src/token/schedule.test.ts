@@ -67,5 +67,29 @@ describe('Function: planNext', () => {
     expect(planNext(info, 0, 0.5, false)).toEqual({ action: 'renew', at: 2_280_000 });
     expect(planNext({ ...info, expiresAt: 84_360_000 + HOUR }, 84_360_000 - 2_280_000 + 0, 0.5, false)?.action).toBe('login');
     expect(planNext({ ...info, expiresAt: Number.POSITIVE_INFINITY }, 0, 0.5, false)).toBeUndefined();
+    // No max TTL (0): renew at the same point, never an early login.
+    expect(planNext({ ...info, maxExpiresAt: 0 }, 0, 0.5, false)).toEqual({ action: 'renew', at: 2_280_000 });
+  });
+
+  // The property above rarely draws a token this close to its max TTL; these pin the margin's arithmetic.
+  it('logs in a minute before the max TTL when two thirds of what is left would land later', () => {
+    // 150 s left, all of it before the max TTL: 2/3 is 100 s, the margin says 90 s.
+    const info = { expiresAt: 150_000, maxExpiresAt: 150_000, ttlMs: HOUR, usesLimit: 0, createdAt: -HOUR };
+    expect(planNext(info, 0, 0, false)).toEqual({ action: 'login', at: 90_000 });
+    // A TTL the server did not say (0) still gets the whole minute, not none.
+    expect(planNext({ ...info, ttlMs: 0 }, 0, 0, false)?.at).toBe(90_000);
+  });
+
+  it('a short-lived token keeps a tenth of its TTL as the margin, not a whole minute', () => {
+    // TTL 100 s, 20 s left: 2/3 is 13.3 s; a 10 s margin says 10 s (a 60 s margin would say now).
+    const info = { expiresAt: 20_000, maxExpiresAt: 20_000, ttlMs: 100_000, usesLimit: 0, createdAt: -80_000 };
+    expect(planNext(info, 0, 0, false)).toEqual({ action: 'login', at: 10_000 });
+  });
+
+  it('renews when exactly one whole TTL still fits before the max TTL', () => {
+    // Renewing at 40 min gives a token to 100 min: the max TTL itself, a whole hour's renewal.
+    const info = { expiresAt: HOUR, maxExpiresAt: 100 * 60_000, ttlMs: HOUR, usesLimit: 0, createdAt: 0 };
+    expect(planNext(info, 0, 0, false)).toEqual({ action: 'renew', at: 40 * 60_000 });
+    expect(planNext({ ...info, maxExpiresAt: 100 * 60_000 - 1 }, 0, 0, false)?.action).toBe('login');
   });
 });

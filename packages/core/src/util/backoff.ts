@@ -17,7 +17,8 @@ export function jittered(ms: number, random: () => number, spread = 0.1): number
  */
 export function retryWait(attempt: number, policy: BackoffPolicy, random: () => number, retryAfterMs: number | undefined): number {
   const drawn = backoffDelay(attempt, policy, random);
-  if (retryAfterMs === undefined || !(retryAfterMs > 0)) return drawn;
-  const floor = Math.ceil(retryAfterMs + random() * Math.max(1_000, retryAfterMs * 0.2));
-  return Math.min(Math.max(drawn, floor), Math.max(policy.maxMs, retryAfterMs));
+  const asked = retryAfterMs ?? 0;
+  if (!(asked > 0)) return drawn;
+  const floor = Math.ceil(asked + random() * Math.max(1_000, asked * 0.2));
+  return Math.min(Math.max(drawn, floor), Math.max(policy.maxMs, asked));
 }

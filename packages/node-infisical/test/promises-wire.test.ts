@@ -1,0 +1,193 @@
+/**
+ * What goes on the wire and how a request ends: the headers each kind of call sends (as a bare loopback
+ * server records them), a caller's signal ending a request in flight and the wait between attempts,
+ * and an event stream that outlives the per-attempt timeout. The promises: JSON calls ask for JSON and
+ * label a body as JSON; only authenticated calls carry the bearer; a subscription asks for an event
+ * stream; `signal` ends the subscription at any stage; `timeoutMs` bounds the wait for headers, never
+ * the life of a stream.
+ */
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { InfisicalClient, InfisicalNetworkError, type ProjectEvent } from 'node-infisical';
+import { appClient, rejectionOf, useEmulator } from './helpers.js';
+
+const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+const SUBSCRIBE = 'POST /api/v1/events/subscribe/project-events';
+const register = [{ event: 'secret:update' as const }];
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+let server: Server;
+let baseUrl: string;
+const seen: Seen[] = [];
+const token = { accessToken: JWT, expiresIn: 60, accessTokenMaxTTL: 60, tokenType: 'Bearer' };
+
+/** Answers each route as Infisical would, and records every request as it arrived. */
+function answer(req: { method?: string; url?: string }, res: ServerResponse): void {
+  const path = (req.url ?? '').split('?')[0];
+  if (path === '/api/v1/events/subscribe/project-events') {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    return void res.end('event: secret:update\ndata: {}\n\n');
+  }
+  res.writeHead(200, { 'content-type': 'application/json' });
+  if (path?.startsWith('/api/v1/auth/')) return void res.end(path.endsWith('/revoke') ? '{}' : JSON.stringify(token));
+  res.end(JSON.stringify({ secrets: [], imports: [], secret: { secretKey: 'A', secretValue: 'a' } }));
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      answer(req, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+afterEach(() => {
+  seen.length = 0;
+});
+
+const where = { projectId: 'p', environment: 'prod', secretPath: '/' };
+const client = (options: { accessToken?: string } = { accessToken: 'stored-access-token' }) => new InfisicalClient({ baseUrl, retry: false, apiVersion: 'v4', ...options });
+const only = (): Seen => {
+  expect(seen).toHaveLength(1);
+  return seen[0]!;
+};
+
+describe('Wire: request headers', () => {
+  it('a read asks for JSON, carries the stored bearer, and sends no body and no content-type', async () => {
+    await client().secrets.list(where);
+    const { method, headers, body } = only();
+    expect(method).toBe('GET');
+    expect(headers.accept).toBe('application/json');
+    expect(headers.authorization).toBe('Bearer stored-access-token');
+    expect(headers['content-type']).toBeUndefined();
+    expect(body).toBe('');
+  });
+
+  it('a write labels its JSON body as JSON', async () => {
+    await client().secrets.create({ ...where, secretName: 'A', secretValue: 'a' });
+    const { method, headers, body } = only();
+    expect(method).toBe('POST');
+    expect(headers['content-type']).toBe('application/json');
+    expect(headers.accept).toBe('application/json');
+    expect(JSON.parse(body)).toMatchObject({ projectId: 'p', environment: 'prod', secretPath: '/', secretValue: 'a', type: 'shared' });
+  });
+
+  it.each([
+    ['a Kubernetes login', (c: InfisicalClient) => c.login({ kubernetesAuth: { identityId: 'id', jwt: JWT } })],
+    ['a Universal Auth login', (c: InfisicalClient) => c.login({ universalAuth: { clientId: 'cid', clientSecret: 'csecret' } })],
+    ['a renewal', (c: InfisicalClient) => c.auth.renew()],
+    ['a revocation', (c: InfisicalClient) => c.auth.revoke()],
+  ] as const)('%s never carries the stored bearer (its credential is in the body)', async (_name, call) => {
+    await call(client());
+    const { headers } = only();
+    expect(headers.authorization).toBeUndefined();
+    expect(headers['content-type']).toBe('application/json');
+  });
+
+  it('a client without a token sends no authorization header at all (not "Bearer undefined")', async () => {
+    await client({ accessToken: undefined } as { accessToken?: string }).secrets.list(where);
+    expect(only().headers.authorization).toBeUndefined();
+  });
+
+  it('a subscription asks for an event stream, with the bearer and a JSON body', async () => {
+    const events = await client().events.subscribe({ projectId: 'p', register });
+    const received: ProjectEvent[] = [];
+    for await (const event of events) received.push(event);
+    expect(received).toEqual([{ event: 'secret:update', data: {} }]);
+    const { headers, body } = only();
+    expect(headers.accept).toBe('text/event-stream');
+    expect(headers.authorization).toBe('Bearer stored-access-token');
+    expect(headers['content-type']).toBe('application/json');
+    expect(JSON.parse(body)).toEqual({ projectId: 'p', register });
+  });
+});
+
+const env = useEmulator({ sse: { pingIntervalMs: 20, connectionTimeoutMs: 600_000 } });
+
+describe('Wire: a caller\'s signal ends a subscription at any stage', () => {
+  it('while the server has not answered yet: rejects with the signal\'s reason at once, not at timeoutMs', async () => {
+    const emu = env.emu();
+    const app = await appClient(emu, env.app(), { timeoutMs: 3_600_000 });
+    emu.counters.reset();
+    emu.faults.inject({ route: SUBSCRIBE, hang: true, times: 1 });
+    const abort = new AbortController();
+    const pending = rejectionOf(app.events.subscribe({ projectId: env.app().projectId, register, signal: abort.signal }));
+    await expect.poll(() => emu.counters.get(SUBSCRIBE)).toBe(1);
+    abort.abort(new Error('shutting down'));
+    expect(await pending).toMatchObject({ message: 'shutting down' });
+  });
+
+  it('while it waits before a retry: rejects with the signal\'s reason at once, not after Retry-After', async () => {
+    const emu = env.emu();
+    const app = await appClient(emu, env.app(), { retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 3_600_000 } });
+    emu.counters.reset();
+    // A 503 with Retry-After is retried even on a POST; the server asks for an hour.
+    emu.faults.inject({ route: SUBSCRIBE, status: 503, retryAfter: 3600, times: 1 });
+    const abort = new AbortController();
+    const pending = rejectionOf(app.events.subscribe({ projectId: env.app().projectId, register, signal: abort.signal }));
+    await expect.poll(() => emu.counters.get(SUBSCRIBE)).toBe(1);
+    abort.abort(new Error('shutting down'));
+    expect(await pending).toMatchObject({ message: 'shutting down' });
+    expect(emu.counters.get(SUBSCRIBE)).toBe(1);
+  });
+
+  it('an open stream lives past timeoutMs: the timeout bounds the wait for headers, not the stream', async () => {
+    const emu = env.emu();
+    const timeoutMs = 100;
+    const app = await appClient(emu, env.app(), { timeoutMs });
+    const abort = new AbortController();
+    const events = await app.events.subscribe({ projectId: env.app().projectId, register, signal: abort.signal, includePings: true });
+    const opened = performance.now();
+    let pings = 0;
+    // Pings arrive every 20 ms; keep reading until the stream has been open for several timeouts.
+    for await (const event of events) {
+      expect(event.event).toBe('ping');
+      pings += 1;
+      if (performance.now() - opened > 4 * timeoutMs && pings >= 3) break;
+    }
+    expect(pings).toBeGreaterThanOrEqual(3);
+    abort.abort();
+  });
+
+  it('a stream the server breaks off ends the iteration with a network error, not quietly', async () => {
+    const broken = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: secret:update\ndata: {}\n\n');
+      setImmediate(() => res.socket?.destroy());
+    });
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = new InfisicalClient({ baseUrl: `http://127.0.0.1:${(broken.address() as AddressInfo).port}`, accessToken: 't', retry: false });
+      const events = await c.events.subscribe({ projectId: 'p', register });
+      const received: string[] = [];
+      const error = await rejectionOf(
+        (async () => {
+          for await (const event of events) received.push(event.event);
+        })(),
+      );
+      expect(received).toEqual(['secret:update']);
+      expect(error).toBeInstanceOf(InfisicalNetworkError);
+      expect(error).toMatchObject({ method: 'POST', path: '/api/v1/events/subscribe/project-events' });
+    } finally {
+      broken.closeAllConnections();
+      await new Promise<void>((resolve) => broken.close(() => resolve()));
+    }
+  });
+});
+

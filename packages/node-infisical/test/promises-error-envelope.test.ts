@@ -72,8 +72,10 @@ describe('Error envelope: server text is bounded', () => {
   });
 });
 
+const issue = (path: unknown, message: unknown = 'Required') => ({ code: 'invalid_type', path, message, received: 'the-received-value' });
+const issues = (n: number) => Array.from({ length: n }, (_, i) => issue([`f${i}`]));
+
 describe('Error envelope: a 422 issue list', () => {
-  const issue = (path: unknown, message: unknown = 'Required') => ({ code: 'invalid_type', path, message, received: 'the-received-value' });
 
   it('names each issue by its dotted path and message, the body itself as (body), odd path parts as ?', async () => {
     const error = await apiFailure(
@@ -89,7 +91,6 @@ describe('Error envelope: a 422 issue list', () => {
   });
 
   it('lists ten issues at most and counts the rest', async () => {
-    const issues = (n: number) => Array.from({ length: n }, (_, i) => issue([`f${i}`]));
     const ten = await apiFailure(envelope(422, { message: issues(10) }));
     expect(ten.serverMessage).toBe(Array.from({ length: 10 }, (_, i) => `f${i}: Required`).join('; '));
     const twelve = await apiFailure(envelope(422, { message: issues(12) }));

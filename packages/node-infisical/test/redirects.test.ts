@@ -58,6 +58,17 @@ afterEach(() => {
 const client = () => new InfisicalClient({ baseUrl: redirectUrl, accessToken: JWT, retry: { retries: 3, baseDelayMs: 1 } });
 const where = { projectId: 'p', environment: 'prod', secretPath: '/' };
 
+/** A spec-following fetch: it hides the 3xx behind `type: "opaqueredirect"` and status 0 instead of returning it. */
+const opaque: typeof fetch = async (input, init) => {
+  const real = await fetch(input, init);
+  await real.body?.cancel();
+  const hidden = new Response(null, { status: 200 });
+  Object.defineProperty(hidden, 'status', { value: 0 });
+  Object.defineProperty(hidden, 'ok', { value: false });
+  Object.defineProperty(hidden, 'type', { value: 'opaqueredirect' });
+  return hidden;
+};
+
 describe('Redirects: never followed', () => {
   it.each([
     ['kubernetes login', 'POST', '/api/v1/auth/kubernetes-auth/login', (c: InfisicalClient) => c.login({ kubernetesAuth: { identityId: 'id', jwt: JWT } })],
@@ -112,16 +123,6 @@ describe('Redirects: never followed', () => {
   });
 
   it('a fetch that follows the spec (an opaque redirect, status 0) is refused the same way', async () => {
-    // A spec-following fetch hides the 3xx behind `type: "opaqueredirect"` and status 0 instead of returning it.
-    const opaque: typeof fetch = async (input, init) => {
-      const real = await fetch(input, init);
-      await real.body?.cancel();
-      const hidden = new Response(null, { status: 200 });
-      Object.defineProperty(hidden, 'status', { value: 0 });
-      Object.defineProperty(hidden, 'ok', { value: false });
-      Object.defineProperty(hidden, 'type', { value: 'opaqueredirect' });
-      return hidden;
-    };
     const c = new InfisicalClient({ baseUrl: redirectUrl, accessToken: JWT, fetch: opaque, retry: { retries: 3, baseDelayMs: 1 } });
     const error = await rejectionOf(c.secrets.list(where));
     expect(error).toBeInstanceOf(InfisicalRedirectError);

@@ -6,10 +6,12 @@
  * stream; `signal` ends the subscription at any stage; `timeoutMs` bounds the wait for headers, never
  * the life of a stream.
  */
+import { readFileSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { InfisicalClient, InfisicalNetworkError, type ProjectEvent } from 'node-infisical';
+import { InfisicalApiError, InfisicalClient, InfisicalNetworkError, type ProjectEvent } from 'node-infisical';
 import { appClient, rejectionOf, useEmulator } from './helpers.js';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
@@ -97,6 +99,12 @@ describe('Wire: request headers', () => {
     const { headers } = only();
     expect(headers.authorization).toBeUndefined();
     expect(headers['content-type']).toBe('application/json');
+  });
+
+  it('the user-agent names the client and Node, and nothing more unless asked', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    await client().secrets.list(where);
+    expect(only().headers['user-agent']).toBe(`node-infisical/${version} node/${process.versions.node}`);
   });
 
   it('a client without a token sends no authorization header at all (not "Bearer undefined")', async () => {
@@ -187,6 +195,89 @@ describe('Wire: a caller\'s signal ends a subscription at any stage', () => {
     } finally {
       broken.closeAllConnections();
       await new Promise<void>((resolve) => broken.close(() => resolve()));
+    }
+  });
+});
+
+describe('Wire: answers to a subscription that are not a stream', () => {
+  it('a refusal labelled text/event-stream is still the refusal (InfisicalApiError), not an empty stream', async () => {
+    const refusing = createServer((req, res) => {
+      req.resume();
+      res.writeHead(401, { 'content-type': 'text/event-stream' });
+      res.end(JSON.stringify({ statusCode: 401, error: 'UnauthorizedError', message: 'Token missing' }));
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = new InfisicalClient({ baseUrl: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`, accessToken: 't', retry: false });
+      const error = await rejectionOf(c.events.subscribe({ projectId: 'p', register }));
+      expect(error).toBeInstanceOf(InfisicalApiError);
+      expect(error).toMatchObject({ status: 401, reason: 'token-missing' });
+    } finally {
+      refusing.closeAllConnections();
+      await new Promise<void>((resolve) => refusing.close(() => resolve()));
+    }
+  });
+
+  it('a refused subscription leaves no listener on the caller\'s signal', async () => {
+    const emu = env.emu();
+    const app = await appClient(emu, env.app(), { retry: false });
+    emu.faults.inject({ route: SUBSCRIBE, status: 403, times: 3 });
+    const abort = new AbortController();
+    for (let i = 0; i < 3; i++) {
+      expect(await rejectionOf(app.events.subscribe({ projectId: env.app().projectId, register, signal: abort.signal }))).toMatchObject({ status: 403 });
+    }
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('a signal aborted just as a retryable answer completes ends the subscription before the wait', async () => {
+    const emu = env.emu();
+    const abort = new AbortController();
+    // The answer's last read aborts the caller's signal: the failure is in, the wait has not begun.
+    const abortingAtTheEnd: typeof fetch = async (input, init) => {
+      const real = await fetch(input, init);
+      const bytes = new Uint8Array(await real.arrayBuffer());
+      let sent = false;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (!sent) {
+            sent = true;
+            return controller.enqueue(bytes);
+          }
+          if (real.status === 503) abort.abort(new Error('shutting down'));
+          controller.close();
+        },
+      });
+      return new Response(body, { status: real.status, statusText: real.statusText, headers: real.headers });
+    };
+    const app = await appClient(emu, env.app(), { fetch: abortingAtTheEnd, retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 3_600_000 } });
+    emu.counters.reset();
+    emu.faults.inject({ route: SUBSCRIBE, status: 503, retryAfter: 3600, times: 1 });
+    expect(await rejectionOf(app.events.subscribe({ projectId: env.app().projectId, register, signal: abort.signal }))).toMatchObject({ message: 'shutting down' });
+    expect(emu.counters.get(SUBSCRIBE)).toBe(1);
+  });
+});
+
+describe('Wire: close()', () => {
+  it('releases the pooled connections of a client with its own TLS settings', async () => {
+    let release!: () => void;
+    const closed = new Promise<void>((resolve) => (release = resolve));
+    const pooled = createServer((req, res) => {
+      req.resume();
+      req.socket.once('close', release);
+      // Asks the client to keep the connection for ten minutes: only close() should end it sooner.
+      res.writeHead(200, { 'content-type': 'application/json', 'keep-alive': 'timeout=600' });
+      res.end(JSON.stringify({ secrets: [], imports: [] }));
+    });
+    pooled.keepAliveTimeout = 600_000;
+    await new Promise<void>((resolve) => pooled.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = new InfisicalClient({ baseUrl: `http://127.0.0.1:${(pooled.address() as AddressInfo).port}`, accessToken: 't', retry: false, tls: { rejectUnauthorized: false } });
+      await c.secrets.list(where);
+      await c.close();
+      await closed;
+    } finally {
+      pooled.closeAllConnections();
+      await new Promise<void>((resolve) => pooled.close(() => resolve()));
     }
   });
 });

@@ -156,5 +156,6 @@ describe('Redirects: never followed', () => {
     status = 304;
     const error = await rejectionOf(client().secrets.list(where));
     expect(error).toMatchObject({ code: 'BAD_RESPONSE', status: 304 });
+    expect((error as Error).message).toContain('304 Not Modified to a request that sent no If-None-Match');
   });
 });

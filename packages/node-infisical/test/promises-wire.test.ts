@@ -272,9 +272,10 @@ describe('Wire: close()', () => {
     await new Promise<void>((resolve) => pooled.listen(0, '127.0.0.1', resolve));
     try {
       const c = new InfisicalClient({ baseUrl: `http://127.0.0.1:${(pooled.address() as AddressInfo).port}`, accessToken: 't', retry: false, tls: { rejectUnauthorized: false } });
-      await c.secrets.list(where);
+      expect((await c.secrets.list(where)).secrets).toEqual([]);
       await c.close();
-      await closed;
+      // Resolves when the server sees the pooled connection end.
+      await expect(closed).resolves.toBeUndefined();
     } finally {
       pooled.closeAllConnections();
       await new Promise<void>((resolve) => pooled.close(() => resolve()));

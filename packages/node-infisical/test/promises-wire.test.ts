@@ -263,7 +263,7 @@ describe('Wire: close()', () => {
     const closed = new Promise<void>((resolve) => (release = resolve));
     const pooled = createServer((req, res) => {
       req.resume();
-      req.socket.once('close', release);
+      req.socket.once('close', () => release());
       // Asks the client to keep the connection for ten minutes: only close() should end it sooner.
       res.writeHead(200, { 'content-type': 'application/json', 'keep-alive': 'timeout=600' });
       res.end(JSON.stringify({ secrets: [], imports: [] }));

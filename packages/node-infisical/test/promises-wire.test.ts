@@ -283,3 +283,22 @@ describe('Wire: close()', () => {
   });
 });
 
+describe('Wire: an answer without a body', () => {
+  it('a revocation answered 204 No Content succeeds and forgets the token', async () => {
+    const empty = createServer((req, res) => {
+      req.resume();
+      res.writeHead(204);
+      res.end();
+    });
+    await new Promise<void>((resolve) => empty.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = new InfisicalClient({ baseUrl: `http://127.0.0.1:${(empty.address() as AddressInfo).port}`, accessToken: 'to-revoke', retry: false });
+      await expect(c.auth.revoke()).resolves.toBeUndefined();
+      expect(c.auth.accessToken).toBeUndefined();
+    } finally {
+      empty.closeAllConnections();
+      await new Promise<void>((resolve) => empty.close(() => resolve()));
+    }
+  });
+});
+

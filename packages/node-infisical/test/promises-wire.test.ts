@@ -112,6 +112,25 @@ describe('Wire: request headers', () => {
     expect(only().headers.authorization).toBeUndefined();
   });
 
+  it('a subscription sends each registration as given: every event name, conditions with and without a path', async () => {
+    const registrations = [
+      { event: 'secret:create' as const, conditions: { environmentSlug: 'prod', secretPath: '/backend' } },
+      { event: 'secret:update' as const, conditions: { environmentSlug: 'dev' } },
+      { event: 'secret:delete' as const },
+      { event: 'secret:import-mutation' as const, conditions: { environmentSlug: ' staging ' } },
+    ];
+    for await (const _ of await client().events.subscribe({ projectId: ' p ', register: registrations })) void _;
+    expect(JSON.parse(only().body)).toEqual({
+      projectId: 'p',
+      register: [
+        { event: 'secret:create', conditions: { environmentSlug: 'prod', secretPath: '/backend' } },
+        { event: 'secret:update', conditions: { environmentSlug: 'dev' } },
+        { event: 'secret:delete' },
+        { event: 'secret:import-mutation', conditions: { environmentSlug: 'staging' } },
+      ],
+    });
+  });
+
   it('a subscription asks for an event stream, with the bearer and a JSON body', async () => {
     const events = await client().events.subscribe({ projectId: 'p', register });
     const received: ProjectEvent[] = [];

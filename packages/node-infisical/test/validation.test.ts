@@ -178,6 +178,18 @@ describe('Class: InfisicalClient', () => {
       ['a subscription without registrations', (c: InfisicalClient) => c.events.subscribe({ projectId: 'p', register: [] }), 'register'],
       ['eleven registrations', (c: InfisicalClient) => c.events.subscribe({ projectId: 'p', register: Array.from({ length: 11 }, () => ({ event: 'secret:update' as const })) }), 'register'],
       ['an unknown event', (c: InfisicalClient) => c.events.subscribe({ projectId: 'p', register: [{ event: 'secret:rotate' as never }] }), 'register[0].event'],
+      [
+        'a registration whose conditions name no environment',
+        (c: InfisicalClient) => c.events.subscribe({ projectId: 'p', register: [{ event: 'secret:update' }, { event: 'secret:create', conditions: {} as never }] }),
+        'register[1].conditions.environmentSlug',
+      ],
+      [
+        'a registration with a relative secretPath',
+        (c: InfisicalClient) => c.events.subscribe({ projectId: 'p', register: [{ event: 'secret:update', conditions: { environmentSlug: 'prod', secretPath: 'backend' } }] }),
+        'register[0].conditions.secretPath',
+      ],
+      ['a subscription without a project', (c: InfisicalClient) => c.events.subscribe({ register: [{ event: 'secret:update' }] } as never), 'projectId'],
+      ['a subscription without options', (c: InfisicalClient) => c.events.subscribe(undefined as never), 'options'],
       ['an empty identity name', (c: InfisicalClient) => c.identities.create({ name: ' ', organizationId: 'o' }), 'name'],
       ['an empty project name', (c: InfisicalClient) => c.projects.create({ projectName: '' }), 'projectName'],
       ['renew without a token', (c: InfisicalClient) => new InfisicalClient({ baseUrl: c.baseUrl }).auth.renew(), 'accessToken'],

@@ -64,6 +64,11 @@ describe('Class: InfisicalClient', () => {
       ['a delay cap that is not a number', { retry: { maxDelayMs: '10s' as never } }, 'retry.maxDelayMs: must be a finite number, 0 or more, got a string'],
       ['a retry policy that is an array', { retry: [] as never }, 'retry: must be false or an object such as { retries: 2 }, got an array'],
       ['a rateLimited that is not a boolean', { retry: { rateLimited: 1 as never } }, 'retry.rateLimited: must be true or false, got a whole number'],
+      ['a baseUrl without a scheme', { baseUrl: 'infisical.internal' }, 'baseUrl: is not an absolute URL: use the Infisical site URL with its scheme, e.g. https://app.infisical.com'],
+      ['a non-http baseUrl', { baseUrl: 'ws://infisical.internal' }, 'baseUrl: must be an http:// or https:// URL, not ws://'],
+      ['a baseUrl with a user name only', { baseUrl: 'https://admin@infisical.internal' }, 'baseUrl: must not contain credentials: log in with client.login() instead'],
+      ['a baseUrl with a password only', { baseUrl: 'https://:pw@infisical.internal' }, 'baseUrl: must not contain credentials: log in with client.login() instead'],
+      ['a baseUrl with a fragment', { baseUrl: 'https://infisical.internal/#/login' }, 'baseUrl: must not contain a query string or fragment: use the site URL only, e.g. https://app.infisical.com'],
     ] as const)('words %s as the fix', (_name, options, message) => {
       const error = thrownBy(() => new InfisicalClient(options));
       expect(error).toBeInstanceOf(InfisicalValidationError);

@@ -185,7 +185,7 @@ describe('Wire: request headers', () => {
   });
 });
 
-const env = useEmulator();
+const env = useEmulator({ sse: { pingIntervalMs: 50 } });
 
 describe('Wire: a caller\'s signal ends a subscription at any stage', () => {
   it('while the server has not answered yet: rejects with the signal\'s reason at once, not at timeoutMs', async () => {
@@ -267,6 +267,20 @@ describe('Wire: answers to a subscription that are not a stream', () => {
     const abort = new AbortController();
     for (let i = 0; i < 3; i++) {
       expect(await rejectionOf(app.events.subscribe({ projectId: env.app().projectId, register, signal: abort.signal }))).toMatchObject({ status: 403 });
+    }
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('a subscription that waited before a retry leaves no listener on the caller\'s signal once its stream ends', async () => {
+    const emu = env.emu();
+    const app = await appClient(emu, env.app(), { retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 50 } });
+    emu.faults.inject({ route: SUBSCRIBE, status: 503, retryAfter: 0, times: 2 });
+    const abort = new AbortController();
+    const events = await app.events.subscribe({ projectId: env.app().projectId, register, signal: abort.signal, includePings: true });
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(1);
+    for await (const event of events) {
+      expect(event.event).toBe('ping');
+      break;
     }
     expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
   });

@@ -68,6 +68,44 @@ describe('InfisicalNetworkError: why, and what to do', () => {
   });
 });
 
+/**
+ * Errors a loopback server cannot produce on demand (a dropped pipe, a resolver outage, a connect timeout,
+ * an unknown socket error), thrown the way undici's fetch throws them through the public `fetch` option.
+ */
+const throwing = (cause: unknown): typeof fetch => async () => {
+  throw new TypeError('fetch failed', { cause });
+};
+
+describe('InfisicalNetworkError: causes only the OS produces', () => {
+  it.each([
+    ['a broken pipe', { code: 'EPIPE' }, 'CONNECTION_RESET', 'connection reset by the server or a proxy'],
+    ['a resolver outage', { code: 'EAI_AGAIN' }, 'DNS', 'host not found (EAI_AGAIN)'],
+    ['a connect timeout, as undici names it', { code: 'UND_ERR_CONNECT_TIMEOUT' }, 'TIMEOUT', 'connection timed out'],
+    ['a connect timeout, as the OS names it', { code: 'ETIMEDOUT' }, 'TIMEOUT', 'connection timed out'],
+    ['a socket error, as undici names it', { code: 'UND_ERR_SOCKET', cause: { code: 'ECONNRESET' } }, 'CONNECTION_RESET', 'connection reset by the server or a proxy'],
+    ['a TLS error by prefix', { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' }, 'TLS', 'TLS verification failed (ERR_TLS_HANDSHAKE_TIMEOUT)'],
+    ['an SSL error by prefix', { code: 'ERR_SSL_DECRYPTION_FAILED' }, 'TLS', 'TLS verification failed (ERR_SSL_DECRYPTION_FAILED)'],
+    ['a certificate error by name', { code: 'CERT_REVOKED' }, 'TLS', 'TLS verification failed (CERT_REVOKED)'],
+    ['a code deep in the cause chain', { cause: { cause: { cause: { code: 'EHOSTUNREACH' } } } }, 'NETWORK', 'network error EHOSTUNREACH'],
+    ['a code too deep to trust', { cause: { cause: { cause: { cause: { cause: { code: 'EHOSTUNREACH' } } } } } }, 'NETWORK', 'network error'],
+    ['no code at all', { message: 'other' }, 'NETWORK', 'network error'],
+  ])('%s is %s', async (_name, cause, code, problem) => {
+    const error = await rejectionOf(new InfisicalClient({ baseUrl: 'http://127.0.0.1:8080', accessToken: 't', retry: false, fetch: throwing(cause) }).secrets.list(where()));
+    expect(error).toBeInstanceOf(InfisicalNetworkError);
+    expect(error).toMatchObject({ code, problem });
+  });
+
+  it('TLS failures are never retried, even on a GET', async () => {
+    let calls = 0;
+    const tls: typeof fetch = async () => {
+      calls += 1;
+      throw new TypeError('fetch failed', { cause: { code: 'ERR_TLS_CERT_ALTNAME_INVALID' } });
+    };
+    await rejectionOf(new InfisicalClient({ baseUrl: 'http://127.0.0.1:8080', accessToken: 't', retry: { retries: 3, baseDelayMs: 1 }, fetch: tls }).secrets.list(where()));
+    expect(calls).toBe(1);
+  });
+});
+
 describe('baseUrl', () => {
   it.each([
     ['  https://eu.infisical.com  ', 'https://eu.infisical.com'],

@@ -87,7 +87,7 @@ describe('InfisicalNetworkError: causes only the OS produces', () => {
     ['an SSL error by prefix', { code: 'ERR_SSL_DECRYPTION_FAILED' }, 'TLS', 'TLS verification failed (ERR_SSL_DECRYPTION_FAILED)'],
     ['a certificate error by name', { code: 'CERT_REVOKED' }, 'TLS', 'TLS verification failed (CERT_REVOKED)'],
     ['a code deep in the cause chain', { cause: { cause: { cause: { code: 'EHOSTUNREACH' } } } }, 'NETWORK', 'network error EHOSTUNREACH'],
-    ['a code too deep to trust', { cause: { cause: { cause: { cause: { cause: { code: 'EHOSTUNREACH' } } } } } }, 'NETWORK', 'network error'],
+    ['a code too deep to trust', { cause: { cause: { cause: { cause: { code: 'EHOSTUNREACH' } } } } }, 'NETWORK', 'network error'],
     ['no code at all', { message: 'other' }, 'NETWORK', 'network error'],
   ])('%s is %s', async (_name, cause, code, problem) => {
     const error = await rejectionOf(new InfisicalClient({ baseUrl: 'http://127.0.0.1:8080', accessToken: 't', retry: false, fetch: throwing(cause) }).secrets.list(where()));

@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelay, type InfisicalClient, type InfisicalClientOptions } from 'node-infisical';
-import { appClient, useEmulator } from './helpers.js';
+import { appClient, rejectionOf, useEmulator } from './helpers.js';
 
 const LIST = 'GET /api/v4/secrets';
 /** The per-attempt timeout of these clients: the one client timer that is not a wait. */
@@ -81,6 +81,32 @@ describe('The wait before a retry', () => {
     await client.secrets.list(where());
     expect(env.emu().counters.get(LIST)).toBe(4);
     expect(waits).toEqual(expected);
+  });
+});
+
+describe('Retry-After that is not a delay', () => {
+  it.each(['soon', '1 hour', '5s'])('%j on a 429 is no retryAfter at all (not NaN)', async (header) => {
+    const client = await appClient(env.emu(), env.app(), { retry: false, timeoutMs: TIMEOUT_MS });
+    env.emu().faults.inject({ route: LIST, status: 429, retryAfter: header, times: 1 });
+    const error = await rejectionOf(client.secrets.list(where()));
+    expect(error).toMatchObject({ status: 429 });
+    expect((error as { retryAfter?: unknown }).retryAfter).toBeUndefined();
+  });
+
+  it('a POST that failed with a 500 is not retried, even with Retry-After (only a 503 asks to come back)', async () => {
+    env.emu().counters.reset();
+    env.emu().faults.inject({ route: 'POST /api/v1/auth/kubernetes-auth/login', status: 500, retryAfter: 0, times: 1 });
+    const error = await rejectionOf(appClient(env.emu(), env.app(), { retry: { retries: 3, baseDelayMs: 1 }, timeoutMs: TIMEOUT_MS }));
+    expect(error).toMatchObject({ status: 500 });
+    expect(env.emu().counters.get('POST /api/v1/auth/kubernetes-auth/login')).toBe(1);
+  });
+
+  it('zero retries and a zero delay are valid policies', async () => {
+    const client = await appClient(env.emu(), env.app(), { retry: { retries: 0, baseDelayMs: 0, maxDelayMs: 0 }, timeoutMs: TIMEOUT_MS });
+    env.emu().counters.reset();
+    env.emu().faults.inject({ route: LIST, status: 503, retryAfter: 0, times: 1 });
+    expect(await rejectionOf(client.secrets.list(where()))).toMatchObject({ status: 503 });
+    expect(env.emu().counters.get(LIST)).toBe(1);
   });
 });
 

@@ -95,6 +95,18 @@ describe('InfisicalNetworkError: causes only the OS produces', () => {
     expect(error).toMatchObject({ code, problem });
   });
 
+  it.each([
+    ['an error without a cause', new Error('socket hang up')],
+    ['a thrown non-error', undefined],
+  ])('a fetch that throws %s is a plain NETWORK error, not a crash', async (_name, thrown) => {
+    const odd: typeof fetch = async () => {
+      throw thrown;
+    };
+    const error = await rejectionOf(new InfisicalClient({ baseUrl: 'http://127.0.0.1:8080', accessToken: 't', retry: false, fetch: odd }).secrets.list(where()));
+    expect(error).toBeInstanceOf(InfisicalNetworkError);
+    expect(error).toMatchObject({ code: 'NETWORK', problem: 'network error' });
+  });
+
   it('TLS failures are never retried, even on a GET', async () => {
     let calls = 0;
     const tls: typeof fetch = async () => {

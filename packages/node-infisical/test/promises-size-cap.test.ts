@@ -86,4 +86,12 @@ describe('maxResponseBytes', () => {
     expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', limitBytes: LIMIT });
     await closed;
   });
+
+  it('reads JSON that comes without a content-type', async () => {
+    const client = await serve((res) => {
+      res.writeHead(200);
+      res.end(listOf(100));
+    });
+    expect((await client.secrets.list(where)).secrets).toHaveLength(1);
+  });
 });

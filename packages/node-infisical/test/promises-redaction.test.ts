@@ -29,4 +29,11 @@ describe('Server messages: every credential in them is redacted', () => {
       for (const secret of [first, second, third, ...serviceTokens, 'b3arer-one', 'b3arer-two', 'b3arer-six']) expect(surface).not.toContain(secret);
     }
   });
+
+  it('a bearer credential after several spaces or a tab is redacted too', async () => {
+    const message = 'upstream sent Authorization: Bearer \t  s3cr3t-bearer-value and also bearer   an0ther-bearer-value';
+    env.emu().faults.inject({ route: LOGIN, status: 401, times: 1, body: { statusCode: 401, error: 'UnauthorizedError', message } });
+    const error = (await rejectionOf(login(clientFor(env.emu(), { retry: false })))) as InfisicalApiError;
+    expect(error.serverMessage).toBe('upstream sent Authorization: Bearer [redacted] and also bearer [redacted]');
+  });
 });

@@ -43,6 +43,33 @@ describe('Class: InfisicalApiError', () => {
       [404, 'Not Found', 'Route GET:/api/v4/secrets?projectId=p not found', 'route-not-found'],
       [400, 'BadRequest', 'Failed to subscribe: event subscriptions are not available on your plan', 'plan-restriction'],
       [429, 'RateLimitExceeded', 'Rate limit exceeded. Please try again in 40 seconds', 'rate-limited'],
+      [401, 'KubernetesTokenReviewError', 'token audience mismatch', 'audience-mismatch'],
+      [401, 'UnauthorizedError', 'The token reviewer JWT is invalid', 'token-reviewer-invalid'],
+      [400, 'BadRequest', 'The token reviewer JWT is invalid', 'other'],
+      [400, 'TokenReviewerPermissionError', 'The reviewer may not create TokenReviews', 'token-reviewer-forbidden'],
+      [400, 'BadRequest', 'bind system:auth-delegator to the reviewer', 'token-reviewer-forbidden'],
+      [400, 'KubernetesHostNotFound', 'getaddrinfo ENOTFOUND', 'kubernetes-unreachable'],
+      [400, 'NotFound', 'Kubernetes auth method not found for identity', 'other'],
+      [403, 'UnauthorizedError', 'Identity not found', 'other'],
+      [401, 'UnauthorizedError', 'Identity not found for this token', 'other'],
+      [401, 'UnauthorizedError', 'You are not allowed to access this resource from the current IP address', 'other'],
+      [401, 'UnauthorizedError', 'Unable to renew because access token number of uses limit reached', 'use-limit'],
+      [401, 'UnauthorizedError', 'Failed to authorize: identity tokens have been revoked', 'revoked'],
+      [403, 'ForbiddenError', 'Failed to authorize: token has been revoked', 'other'],
+      [401, 'TokenError', 'Your token has expired. Please re-authenticate.', 'other'],
+      [403, 'ForbiddenError', 'Your token has expired. Please re-authenticate.', 'other'],
+      [401, 'UnauthorizedError', 'Cannot renew: identity access token has reached its max TTL', 'renew-refused'],
+      [401, 'UnauthorizedError', 'Failed to renew MI access token due to TTL expiration', 'renew-refused'],
+      [401, 'UnauthorizedError', 'Identity access token exceeded max age, please re-authenticate', 'renew-refused'],
+      [400, 'BadRequest', 'Token is not an identity access token', 'renew-refused'],
+      [403, 'ForbiddenError', 'Token missing', 'other'],
+      [401, 'UnauthorizedError', 'Token missing here', 'other'],
+      [401, 'PermissionDenied', 'You are not allowed to read on secrets', 'other'],
+      [403, 'ForbiddenError', 'You are not allowed to read on secrets', 'other'],
+      [404, 'NotFound', 'Failed to find project', 'project-not-found'],
+      [409, 'Conflict', 'Project not found during bot lookup.', 'other'],
+      [400, 'BadRequest', 'Plan restriction: upgrade to use this', 'plan-restriction'],
+      [404, 'Not Found', 'Route GET:/api/v4/secrets not found here', 'other'],
       [401, 'UnauthorizedError', 'Something else', 'other'],
       [500, undefined, 'Something went wrong', 'other'],
     ])('%i %s "%s" → %s', (status, serverError, message, reason) => {
@@ -61,6 +88,32 @@ describe('Class: InfisicalApiError', () => {
         expect(hint).toContain('role "member"');
         expect(hint).toContain('"viewer" can only read');
       }
+    });
+
+    it('reads the method in any case: a lower-case write still needs a role that can write', () => {
+      expect(api(403, 'You are not allowed to edit on secrets', 'PermissionDenied', 'patch').hint).toContain('role "member"');
+    });
+
+    it('is written into the message after the server\'s words, with the request id last', () => {
+      const error = new InfisicalApiError({ status: 401, serverError: 'UnauthorizedError', serverMessage: 'Token missing', reqId: 'req-7', method: 'GET', path: '/api/v4/secrets', retryAfter: undefined });
+      expect(error.message).toBe('Infisical answered 401 UnauthorizedError to GET /api/v4/secrets: Token missing Fix: log in first (client.login) or pass accessToken to the constructor. (reqId req-7)');
+      const bare = new InfisicalApiError({ status: 500, serverError: undefined, serverMessage: 'boom', reqId: undefined, method: 'GET', path: '/api/v4/secrets', retryAfter: undefined });
+      expect(bare.message).toBe('Infisical answered 500 to GET /api/v4/secrets: boom');
+      expect(bare.hint).toBeUndefined();
+      expect(bare.toJSON()).toEqual({
+        name: 'InfisicalApiError',
+        code: 'HTTP_500',
+        message: bare.message,
+        status: 500,
+        serverError: undefined,
+        serverMessage: 'boom',
+        reqId: undefined,
+        method: 'GET',
+        path: '/api/v4/secrets',
+        retryAfter: undefined,
+        reason: 'other',
+        hint: undefined,
+      });
     });
 
     it('a refused read suggests "viewer"', () => {

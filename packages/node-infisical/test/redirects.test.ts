@@ -58,6 +58,17 @@ afterEach(() => {
 const client = () => new InfisicalClient({ baseUrl: redirectUrl, accessToken: JWT, retry: { retries: 3, baseDelayMs: 1 } });
 const where = { projectId: 'p', environment: 'prod', secretPath: '/' };
 
+/** A spec-following fetch: it hides the 3xx behind `type: "opaqueredirect"` and status 0 instead of returning it. */
+const opaque: typeof fetch = async (input, init) => {
+  const real = await fetch(input, init);
+  await real.body?.cancel();
+  const hidden = new Response(null, { status: 200 });
+  Object.defineProperty(hidden, 'status', { value: 0 });
+  Object.defineProperty(hidden, 'ok', { value: false });
+  Object.defineProperty(hidden, 'type', { value: 'opaqueredirect' });
+  return hidden;
+};
+
 describe('Redirects: never followed', () => {
   it.each([
     ['kubernetes login', 'POST', '/api/v1/auth/kubernetes-auth/login', (c: InfisicalClient) => c.login({ kubernetesAuth: { identityId: 'id', jwt: JWT } })],
@@ -79,7 +90,7 @@ describe('Redirects: never followed', () => {
     expect(targetHits).toHaveLength(0);
   });
 
-  it.each([301, 302, 303, 308])('list: a %i is not followed either', async (code) => {
+  it.each([300, 301, 302, 303, 308])('list: a %i is not followed either', async (code) => {
     status = code;
     const error = await rejectionOf(client().secrets.list(where));
     expect(error).toMatchObject({ code: 'REDIRECT', status: code, location: targetOrigin });
@@ -100,9 +111,51 @@ describe('Redirects: never followed', () => {
     expect(error.message).toContain('without a usable Location');
   });
 
+  it.each([
+    ['a Location with an opaque origin', 'mailto:ops@example.com'],
+    ['a Location that is not a URL', 'http://[not-a-host'],
+  ])('says so for %s, and names no origin', async (_name, to) => {
+    location = () => to;
+    const error = (await rejectionOf(client().secrets.list(where))) as InfisicalRedirectError;
+    expect(error).toMatchObject({ code: 'REDIRECT', status: 307, location: undefined });
+    expect(error.message).toContain('without a usable Location');
+    expect(error.message).not.toContain('null');
+  });
+
+  it('a fetch that follows the spec (an opaque redirect, status 0) is refused the same way', async () => {
+    const c = new InfisicalClient({ baseUrl: redirectUrl, accessToken: JWT, fetch: opaque, retry: { retries: 3, baseDelayMs: 1 } });
+    const error = await rejectionOf(c.secrets.list(where));
+    expect(error).toBeInstanceOf(InfisicalRedirectError);
+    expect(error).toMatchObject({ code: 'REDIRECT', status: 0, location: undefined });
+    expect(redirected).toBe(1);
+    expect(targetHits).toHaveLength(0);
+  });
+
+  it('lets go of the connection of a redirect whose body never ends', async () => {
+    let release!: () => void;
+    const closed = new Promise<void>((resolve) => (release = resolve));
+    const endless = createServer((req, res) => {
+      req.resume();
+      res.writeHead(307, { location: `${targetOrigin}/x`, 'content-type': 'text/html' });
+      res.write('<html>'.repeat(1000));
+      res.on('close', release);
+    });
+    const url = await listen(endless);
+    try {
+      const error = await rejectionOf(new InfisicalClient({ baseUrl: url, accessToken: JWT, retry: false }).secrets.list(where));
+      expect(error).toMatchObject({ code: 'REDIRECT' });
+      // Waits on the server seeing the connection end: a body left unread would hold it open.
+      await closed;
+    } finally {
+      endless.closeAllConnections();
+      await new Promise<void>((resolve) => endless.close(() => resolve()));
+    }
+  });
+
   it('a 304 to a request without If-None-Match is a BAD_RESPONSE, not an empty folder', async () => {
     status = 304;
     const error = await rejectionOf(client().secrets.list(where));
     expect(error).toMatchObject({ code: 'BAD_RESPONSE', status: 304 });
+    expect((error as Error).message).toContain('304 Not Modified to a request that sent no If-None-Match');
   });
 });

@@ -80,6 +80,50 @@ describe('Shapes: bodies that are not the route’s answer', () => {
     expect(error).toMatchObject({ code: 'BAD_RESPONSE', status: 200, method: 'GET', path: '/api/v4/secrets' });
   });
 
+  it.each([
+    ['', 'the body is missing, not a secrets list'],
+    ['null', 'the body is null, not a secrets list'],
+    ['[]', 'the body is an array, not a secrets list'],
+    ['"text"', 'the body is a string, not a secrets list'],
+    ['{}', 'secrets is missing, not an array of secrets'],
+    ['{"secrets":{}}', 'secrets is an object, not an array of secrets'],
+    [JSON.stringify({ secrets: [secret, 7] }), 'secrets[1] is a number, not a secret object'],
+    [JSON.stringify({ secrets: [{ secretKey: null, secretValue: 'v' }] }), 'secrets[0].secretKey is null, not a string'],
+    [JSON.stringify({ secrets: [{ secretKey: 'A', secretValue: [] }] }), 'secrets[0].secretValue is an array, not a string'],
+    [JSON.stringify({ secrets: [], imports: 'x' }), 'imports is a string, not an array'],
+    [JSON.stringify({ secrets: [], imports: [null] }), 'imports[0] is null, not an import object'],
+    [JSON.stringify({ secrets: [], imports: [{ environment: 'dev', secrets: [] }] }), 'imports[0].secretPath is missing, not a string'],
+    [JSON.stringify({ secrets: [], imports: [{ secretPath: '/', environment: 1, secrets: [] }] }), 'imports[0].environment is a number, not a string'],
+    [JSON.stringify({ secrets: [], imports: [{ secretPath: '/', environment: 'dev', secrets: [{ secretKey: 'B', secretValue: true }] }] }), 'imports[0].secrets[0].secretValue is a boolean, not a string'],
+  ])('list words %s by the faulty field and its kind', async (body, detail) => {
+    answer(body);
+    const error = (await rejectionOf(calls.list(client()))) as InfisicalResponseError;
+    expect(error.message).toBe(`Unexpected response to GET /api/v4/secrets (HTTP 200): ${detail} (is baseUrl an Infisical server?)`);
+  });
+
+  it.each([
+    ['get', '[]', 'the body is an array, not a secret answer'],
+    ['get', '{"secret":"A"}', 'secret is a string, not a secret object'],
+    ['create', 'null', 'the body is null, not a write answer'],
+    ['create', '{"secret":[]}', 'secret is an array, not a secret object'],
+    ['create', '{"secret":{"secretKey":3}}', 'secret.secretKey is a number, not a string'],
+    ['create', '{"approval":"pending"}', 'secret is missing, not a secret object'],
+    ['login', '7', 'the body is a number, not a login answer'],
+    ['login', JSON.stringify({ accessToken: '  ', expiresIn: 1, accessTokenMaxTTL: 1 }), 'accessToken is a string, not a non-empty string'],
+    ['login', JSON.stringify({ accessToken: JWT, expiresIn: -1, accessTokenMaxTTL: 1 }), 'expiresIn is a negative number, not a number of seconds'],
+    ['login', JSON.stringify({ accessToken: JWT, expiresIn: 1, accessTokenMaxTTL: null }), 'accessTokenMaxTTL is null, not a number of seconds'],
+    ['renew', JSON.stringify({ accessToken: JWT, expiresIn: 1, accessTokenMaxTTL: 1, tokenType: {} }), 'tokenType is an object, not a string'],
+  ] as const)('%s words %s by the faulty field and its kind', async (call, body, detail) => {
+    answer(body);
+    const error = (await rejectionOf(calls[call](client()))) as InfisicalResponseError;
+    expect(error.message).toContain(`: ${detail} (is baseUrl an Infisical server?)`);
+  });
+
+  it('accepts zero lifetimes and fills in tokenType', async () => {
+    answer(JSON.stringify({ accessToken: JWT, expiresIn: 0, accessTokenMaxTTL: 0 }));
+    expect(await calls.login(client())).toEqual({ accessToken: JWT, expiresIn: 0, accessTokenMaxTTL: 0, tokenType: 'Bearer' });
+  });
+
   it('names the faulty field without echoing a value', async () => {
     answer(JSON.stringify({ secrets: [secret, { secretKey: 'B', secretValue: { nested: 'hunter2-value' } }] }));
     const error = (await rejectionOf(calls.list(client()))) as InfisicalResponseError;

@@ -50,6 +50,31 @@ describe('Class: InfisicalClient', () => {
       expectInvalid(thrownBy(construct), field);
     });
 
+    it.each([
+      ['a negative timeout', { timeoutMs: -5 }, 'timeoutMs: must be a positive number of milliseconds (default 10000)'],
+      ['an endless timeout', { timeoutMs: Number.POSITIVE_INFINITY }, 'timeoutMs: must be a positive number of milliseconds (default 10000)'],
+      ['a clock that is not a function', { now: 1_700_000_000_000 as never }, 'now: must be a function returning epoch milliseconds'],
+      ['a fetch that is not a function', { fetch: 'undici' as never }, 'fetch: must be a fetch-compatible function'],
+      ['a fraction of a byte', { maxResponseBytes: 1024.5 }, 'maxResponseBytes: must be a positive whole number of bytes (default 10485760, 10 MiB)'],
+      ['a negative size cap', { maxResponseBytes: -1 }, 'maxResponseBytes: must be a positive whole number of bytes (default 10485760, 10 MiB)'],
+      ['a user agent that is not a string', { userAgent: 42 as never }, 'userAgent: must be a single-line string, e.g. "my-service/1.2.3"'],
+      ['a user agent with a bare LF', { userAgent: 'a\nb' }, 'userAgent: must be a single-line string, e.g. "my-service/1.2.3"'],
+      ['a negative base delay', { retry: { baseDelayMs: -1 } }, 'retry.baseDelayMs: must be a finite number, 0 or more, got a negative number'],
+      ['an endless delay cap', { retry: { maxDelayMs: Number.POSITIVE_INFINITY } }, 'retry.maxDelayMs: must be a finite number, 0 or more, got an infinite number'],
+      ['a delay cap that is not a number', { retry: { maxDelayMs: '10s' as never } }, 'retry.maxDelayMs: must be a finite number, 0 or more, got a string'],
+      ['a retry policy that is an array', { retry: [] as never }, 'retry: must be false or an object such as { retries: 2 }, got an array'],
+      ['a rateLimited that is not a boolean', { retry: { rateLimited: 1 as never } }, 'retry.rateLimited: must be true or false, got a whole number'],
+      ['a baseUrl without a scheme', { baseUrl: 'infisical.internal' }, 'baseUrl: is not an absolute URL: use the Infisical site URL with its scheme, e.g. https://app.infisical.com'],
+      ['a non-http baseUrl', { baseUrl: 'ws://infisical.internal' }, 'baseUrl: must be an http:// or https:// URL, not ws://'],
+      ['a baseUrl with a user name only', { baseUrl: 'https://admin@infisical.internal' }, 'baseUrl: must not contain credentials: log in with client.login() instead'],
+      ['a baseUrl with a password only', { baseUrl: 'https://:pw@infisical.internal' }, 'baseUrl: must not contain credentials: log in with client.login() instead'],
+      ['a baseUrl with a fragment', { baseUrl: 'https://infisical.internal/#/login' }, 'baseUrl: must not contain a query string or fragment: use the site URL only, e.g. https://app.infisical.com'],
+    ] as const)('words %s as the fix', (_name, options, message) => {
+      const error = thrownBy(() => new InfisicalClient(options));
+      expect(error).toBeInstanceOf(InfisicalValidationError);
+      expect((error as Error).message).toBe(message);
+    });
+
     it('names the kind of a bad value, never the value', () => {
       const error = expectInvalid(thrownBy(() => new InfisicalClient({ retry: { retries: 'pin-8261' as never } })), 'retry.retries');
       expect(error.message).toBe('retry.retries: must be a whole number, 0 or more, got a string');
@@ -158,6 +183,18 @@ describe('Class: InfisicalClient', () => {
       ['a subscription without registrations', (c: InfisicalClient) => c.events.subscribe({ projectId: 'p', register: [] }), 'register'],
       ['eleven registrations', (c: InfisicalClient) => c.events.subscribe({ projectId: 'p', register: Array.from({ length: 11 }, () => ({ event: 'secret:update' as const })) }), 'register'],
       ['an unknown event', (c: InfisicalClient) => c.events.subscribe({ projectId: 'p', register: [{ event: 'secret:rotate' as never }] }), 'register[0].event'],
+      [
+        'a registration whose conditions name no environment',
+        (c: InfisicalClient) => c.events.subscribe({ projectId: 'p', register: [{ event: 'secret:update' }, { event: 'secret:create', conditions: {} as never }] }),
+        'register[1].conditions.environmentSlug',
+      ],
+      [
+        'a registration with a relative secretPath',
+        (c: InfisicalClient) => c.events.subscribe({ projectId: 'p', register: [{ event: 'secret:update', conditions: { environmentSlug: 'prod', secretPath: 'backend' } }] }),
+        'register[0].conditions.secretPath',
+      ],
+      ['a subscription without a project', (c: InfisicalClient) => c.events.subscribe({ register: [{ event: 'secret:update' }] } as never), 'projectId'],
+      ['a subscription without options', (c: InfisicalClient) => c.events.subscribe(undefined as never), 'options'],
       ['an empty identity name', (c: InfisicalClient) => c.identities.create({ name: ' ', organizationId: 'o' }), 'name'],
       ['an empty project name', (c: InfisicalClient) => c.projects.create({ projectName: '' }), 'projectName'],
       ['renew without a token', (c: InfisicalClient) => new InfisicalClient({ baseUrl: c.baseUrl }).auth.renew(), 'accessToken'],

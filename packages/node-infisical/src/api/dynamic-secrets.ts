@@ -101,7 +101,7 @@ function leaseAt(body: unknown, origin: Origin): DynamicSecretLease {
   const lease = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).lease : undefined;
   if (lease === null || typeof lease !== 'object' || Array.isArray(lease)) throw bad(origin, `lease is ${kindOf(lease)}, not a lease object`);
   const record = lease as Record<string, unknown>;
-  if (typeof record.id !== 'string' || record.id === '') throw bad(origin, `lease.id is ${kindOf(record.id)}, not a string`);
+  if (typeof record.id !== 'string' || record.id === '') throw bad(origin, `lease.id is ${record.id === '' ? 'empty' : kindOf(record.id)}, not a non-empty string`);
   const expireAtMs = typeof record.expireAt === 'string' ? Date.parse(record.expireAt) : Number.NaN;
   if (Number.isNaN(expireAtMs)) throw bad(origin, `lease.expireAt is ${kindOf(record.expireAt)}, not a date`);
   return { ...record, expireAtMs } as DynamicSecretLease;

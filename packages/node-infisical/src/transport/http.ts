@@ -135,6 +135,7 @@ export class Transport {
       this.#dispatcher = new Agent({
         connect: {
           ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+          // Stryker disable next-line LogicalOperator: `undefined && true` is undefined, which the Agent reads as its default, true; false stays false either way
           rejectUnauthorized: tls.rejectUnauthorized ?? true,
         },
       });

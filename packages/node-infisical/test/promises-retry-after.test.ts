@@ -52,6 +52,13 @@ describe('The wait before a retry', () => {
     expect(waits).toEqual([40_000]);
   });
 
+  it('rounds fractional seconds (not HTTP, but sent) up to the whole second, never down to 0', async () => {
+    await listAfterOneFailure({ retry: { retries: 1, baseDelayMs: 1, maxDelayMs: TIMEOUT_MS } }, { status: 503, retryAfter: '1.5' });
+    expect(waits).toEqual([2_000]);
+    await listAfterOneFailure({ retry: { retries: 1, baseDelayMs: 1, maxDelayMs: TIMEOUT_MS } }, { status: 503, retryAfter: '0.2' });
+    expect(waits).toEqual([1_000]);
+  });
+
   it('is capped at maxDelayMs', async () => {
     await listAfterOneFailure({ retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 2_500 } }, { status: 503, retryAfter: 30 });
     expect(waits).toEqual([2_500]);
@@ -85,7 +92,8 @@ describe('The wait before a retry', () => {
 });
 
 describe('Retry-After that is not a delay', () => {
-  it.each(['soon', '1 hour', '5s'])('%j on a 429 is no retryAfter at all (not NaN)', async (header) => {
+  // V8's Date.parse reads each of these as a date long past, which would have meant "retry at once".
+  it.each(['soon', '1 hour', '5s', 'in 5', '-1', '1.5.3'])('%j on a 429 is no retryAfter at all (not NaN, not 0)', async (header) => {
     const client = await appClient(env.emu(), env.app(), { retry: false, timeoutMs: TIMEOUT_MS });
     env.emu().faults.inject({ route: LIST, status: 429, retryAfter: header, times: 1 });
     const error = await rejectionOf(client.secrets.list(where()));

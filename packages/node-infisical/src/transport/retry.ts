@@ -61,7 +61,11 @@ export function resolveRetry(options: RetryOptions | false | undefined): Resolve
 export function parseRetryAfter(header: string | null, now: number = Date.now()): number | undefined {
   if (!header) return undefined;
   const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  // Fractional seconds are not HTTP's, but some servers send them: wait the whole second, never zero.
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed));
+  // Only an HTTP date (IMF-fixdate, RFC 850, asctime: each starts with a day name): V8's Date.parse also reads
+  // "1.5" or "in 5" as dates long past, which would mean "retry at once".
+  if (!/^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)/.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - now) / 1000));

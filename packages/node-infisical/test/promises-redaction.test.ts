@@ -30,6 +30,22 @@ describe('Server messages: every credential in them is redacted', () => {
     }
   });
 
+  it('a credential cut by the bound on what is scrubbed leaves no piece of it: the cut word is dropped', async () => {
+    const token = env.app().projected.current();
+    // Credentials up to the 8,000-character bound, then one that crosses it: scrubbed, the ones before shrink to
+    // markers and what was read of the last one would move into the 1,000 characters shown.
+    // The cut lands in the crossing token's payload, before its second dot: what is left matches no JWT pattern.
+    const into = token.indexOf('.') + 10;
+    let message = 'echo:';
+    while (message.length + 1 + token.length + 1 + into <= 8_000) message += ` ${token}`;
+    message = `${message.padEnd(8_000 - into - 1, ' ')} ${token} tail`;
+    expect(message.indexOf(token, 8_000 - into - 1)).toBe(8_000 - into);
+    env.emu().faults.inject({ route: LOGIN, status: 401, times: 1, body: { statusCode: 401, error: 'UnauthorizedError', message } });
+    const error = (await rejectionOf(login(clientFor(env.emu(), { retry: false })))) as InfisicalApiError;
+    expect(error.serverMessage).toMatch(/^echo: \[redacted-jwt\]/);
+    for (const surface of [error.message, error.serverMessage, inspect(error), JSON.stringify(error)]) expect(surface).not.toContain('eyJ');
+  });
+
   it('a bearer credential after several spaces or a tab is redacted too', async () => {
     const message = 'upstream sent Authorization: Bearer \t  s3cr3t-bearer-value and also bearer   an0ther-bearer-value';
     env.emu().faults.inject({ route: LOGIN, status: 401, times: 1, body: { statusCode: 401, error: 'UnauthorizedError', message } });

@@ -16,3 +16,18 @@ const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
 export function scrubCredentials(text: string): string {
   return text.replace(JWT_LIKE, '[redacted-jwt]').replace(SERVICE_TOKEN, '[redacted-token]').replace(BEARER, '$1 [redacted]');
 }
+
+/** Characters a credential is made of (JWT, service token, bearer value). */
+const CREDENTIAL_CHAR = /[A-Za-z0-9._~+/=-]/;
+
+/**
+ * `scrubCredentials` of the first `max` characters of `text` only (the patterns are not linear on hostile text of
+ * any length). A cut inside a word may go through a credential and leave a piece no pattern knows (a JWT's head
+ * without its signature): that last word is dropped too.
+ */
+export function scrubCredentialsHead(text: string, max: number): string {
+  if (text.length <= max || !CREDENTIAL_CHAR.test(text[max]!)) return scrubCredentials(text.slice(0, max));
+  let end = max;
+  while (end > 0 && CREDENTIAL_CHAR.test(text[end - 1]!)) end -= 1;
+  return scrubCredentials(text.slice(0, end));
+}

@@ -1,21 +1,6 @@
 import { InfisicalApiError, InfisicalResponseError } from '../errors/errors.js';
-import { scrubCredentials } from '../errors/redact.js';
+import { scrubCredentialsHead } from '../errors/redact.js';
 import { parseRetryAfter } from './retry.js';
-
-/** Characters a credential is made of (JWT, service token, bearer value). */
-const CREDENTIAL_CHAR = /[A-Za-z0-9._~+/=-]/;
-
-/**
- * The first `max` characters the scrubber reads (its patterns are not linear on hostile text of any length). A cut
- * inside a word may go through a credential, leaving a piece no pattern knows (a JWT's head without its
- * signature): that last word is dropped too.
- */
-function boundedHead(message: string, max: number): string {
-  if (message.length <= max || !CREDENTIAL_CHAR.test(message[max]!)) return message.slice(0, max);
-  let end = max;
-  while (end > 0 && CREDENTIAL_CHAR.test(message[end - 1]!)) end -= 1;
-  return message.slice(0, end);
-}
 
 /** Reads at most `limit` bytes of a body; a larger body is cancelled, never buffered whole. */
 export async function readCapped(response: Response, limit: number): Promise<{ text: string; oversized: boolean }> {
@@ -86,7 +71,7 @@ export function parseAnswer(response: Response, text: string, method: string, pa
     ? summarizeIssues(envelope.message)
     : typeof envelope.message === 'string'
       ? // Scrubbed before clipping (a cut through a credential leaves a piece no pattern knows), on a bounded head.
-        clip(scrubCredentials(boundedHead(envelope.message, 8 * MAX_MESSAGE)))
+        clip(scrubCredentialsHead(envelope.message, 8 * MAX_MESSAGE))
       : response.statusText || 'no message';
   return {
     ok: false,
